@@ -1,0 +1,71 @@
+# Tiger build/test entry points. Requires GNU make.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.stamp
+
+LINT_DIRS := src tests scripts
+COUNT_DIRS := src tests
+
+.PHONY: help install lint lint-ruff lint-imports lint-lines type unit integration \
+        test check demo fmt clean distclean
+
+help: ## Show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
+
+# The venv is (re)built whenever pyproject.toml changes.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e '.[dev]'
+	touch $@
+
+install: $(STAMP) ## Create .venv and install the project with dev extras
+
+lint: lint-ruff type lint-imports lint-lines ## ruff + mypy --strict + import-linter + line counts
+
+lint-ruff: install
+	$(BIN)/ruff check $(LINT_DIRS)
+	$(BIN)/ruff format --check $(LINT_DIRS)
+
+lint-imports: install
+	$(BIN)/lint-imports
+
+lint-lines: install
+	$(BIN)/python scripts/check_line_counts.py $(COUNT_DIRS)
+
+type: install ## mypy --strict over src and tests
+	$(BIN)/mypy
+
+unit: install ## Unit tests
+	$(BIN)/python -m pytest tests/unit
+
+integration: install ## Integration tests (real redis-server)
+	$(BIN)/python -m pytest tests/integration
+
+test: install ## All tests
+	$(BIN)/python -m pytest tests
+
+check: lint type test ## Everything CI runs
+
+demo: install ## Run the demo (uses $$REDIS_URL when set)
+	$(BIN)/python -m tiger_cli.demo
+
+fmt: install ## Format and autofix
+	$(BIN)/ruff format $(LINT_DIRS)
+	$(BIN)/ruff check --fix $(LINT_DIRS)
+
+clean: ## Remove caches and build artefacts (keeps .venv)
+	rm -rf build dist .mypy_cache .ruff_cache .pytest_cache .import_linter_cache \
+		.coverage .coverage.* htmlcov coverage.xml
+	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name '*.egg-info' \) \
+		-type d -print0 | xargs -0 rm -rf
+
+distclean: clean ## clean + remove .venv
+	rm -rf $(VENV)

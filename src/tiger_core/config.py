@@ -1,0 +1,93 @@
+"""Tiger's configuration: TaskTiger's config keys, validated.
+
+Keys are spelled as in TaskTiger (compat section 2) so that an existing ``config``
+dict carries over. Unknown keys are rejected with a suggestion, and a bad value is
+reported with its key and value.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from tiger_core.errors import ConfigError
+from tiger_core.policies.retry import FixedRetry, RetryPolicy, retry_from_option
+
+
+class TigerConfig(BaseModel):
+    """Validated settings shared by producers and workers."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: Prefix of every Redis key, joined with ``:``.
+    REDIS_PREFIX: str = Field(default="t", min_length=1)
+    #: structlog logger name.
+    LOGGER_NAME: str = "tasktiger"
+    #: Queue used when neither the call nor the decorator names one.
+    DEFAULT_QUEUE: str = Field(default="default", min_length=1)
+    #: Hard timeout (seconds) when neither the task nor its function sets one.
+    DEFAULT_HARD_TIMEOUT: float = Field(default=300, gt=0)
+    #: Retry policy for tasks that are retriable without a method of their own.
+    DEFAULT_RETRY_METHOD: RetryPolicy = FixedRetry(delay=60, max_retries=3)
+    #: Seconds before a unique task popped while its twin runs is tried again.
+    LOCK_RETRY: float = Field(default=1, ge=0)
+    #: Most tasks moved from scheduled to queued per queue per promotion.
+    SCHEDULED_TASK_BATCH_SIZE: int = Field(default=1000, ge=1)
+    #: Heartbeat interval of a busy worker, in seconds.
+    ACTIVE_TASK_UPDATE_TIMER: float = Field(default=10, gt=0)
+    #: A worker's lease on an active task lasts this long without a heartbeat.
+    ACTIVE_TASK_UPDATE_TIMEOUT: float = Field(default=60, gt=0)
+    #: Extra seconds a fork child gets past its hard timeout before the parent
+    #: SIGKILLs it (Tiger's own key; TaskTiger waits ACTIVE_TASK_UPDATE_TIMEOUT).
+    HARD_TIMEOUT_GRACE: float = Field(default=5, ge=0)
+    #: Keep the traceback in execution records.
+    STORE_TRACEBACKS: bool = True
+    #: Process only these queues (and their subqueues) when none are given.
+    ONLY_QUEUES: tuple[str, ...] = ()
+    #: Skip these queues (and their subqueues) when none are given.
+    EXCLUDE_QUEUES: tuple[str, ...] = ()
+    #: Seconds an idle worker waits before looking for work again.
+    POLL_TASK_QUEUES_INTERVAL: float = Field(default=0.1, ge=0)
+    #: Announce newly queued tasks on the activity channel.
+    PUBLISH_QUEUED_TASKS: bool = True
+
+    @field_validator("DEFAULT_RETRY_METHOD", mode="before")
+    @classmethod
+    def _normalise_retry(cls, value: Any) -> Any:
+        if callable(value) or isinstance(value, tuple):
+            return retry_from_option(value)
+        return value
+
+    @field_validator("ONLY_QUEUES", "EXCLUDE_QUEUES", mode="before")
+    @classmethod
+    def _queue_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            raise ValueError("must be a list of queue names, not a string")
+        return value
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any] | None) -> TigerConfig:
+        """Build a config from a TaskTiger-style dict.
+
+        Raises:
+            ConfigError: a key is unknown (with the closest known key) or a value is
+                invalid (naming the key and the value).
+        """
+        values = dict(values or {})
+        known = list(cls.model_fields)
+        for key in values:
+            if key not in cls.model_fields:
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ConfigError(f"unknown config key {key!r}{hint}")
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            key = str(error["loc"][0]) if error["loc"] else "?"
+            raise ConfigError(
+                f"invalid config value {key}={values.get(key)!r}: {error['msg']}"
+            ) from exc

@@ -1,0 +1,1 @@
+"""The task model: states, payloads, execution records, queue names."""
