@@ -1,0 +1,59 @@
+-- complete_task: remove a successfully executed task from active.
+-- KEYS[1]  P:task:<id>
+-- KEYS[2]  P:task:<id>:executions
+-- KEYS[3]  P:task:<id>:executions_count
+-- KEYS[4]  P:active:<queue>
+-- KEYS[5]  P:queued:<queue>
+-- KEYS[6]  P:scheduled:<queue>
+-- KEYS[7]  P:error:<queue>
+-- KEYS[8]  P:active
+-- KEYS[9]  P:queued      (unused; same layout as fail_task)
+-- KEYS[10] P:scheduled   (unused; same layout as fail_task)
+-- KEYS[11] P:error       (unused; same layout as fail_task)
+-- KEYS[12] P:owner:<queue>
+-- ARGV[1] task id
+-- ARGV[2] queue name
+-- ARGV[3] owner token
+-- Returns 1, or the error "LEASE_LOST ..." when the owner does not hold the
+-- task (nothing changed). The payload and executions are deleted following
+-- TaskTiger's move_task rules: all three keys for a non-unique task; for a
+-- unique task the executions survive while the id is in error and the payload
+-- while the id is in any state.
+local id, queue, owner = ARGV[1], ARGV[2], ARGV[3]
+
+local function is_unique(raw)
+  if not raw then
+    return false
+  end
+  local ok, value = pcall(cjson.decode, raw)
+  return ok and type(value) == 'table' and value['unique'] == true
+end
+
+local function forget()
+  if not is_unique(redis.call('GET', KEYS[1])) then
+    redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+    return
+  end
+  if not redis.call('ZSCORE', KEYS[7], id) then
+    redis.call('DEL', KEYS[2], KEYS[3])
+  end
+  for i = 4, 7 do
+    if redis.call('ZSCORE', KEYS[i], id) then
+      return
+    end
+  end
+  redis.call('DEL', KEYS[1])
+end
+
+if redis.call('HGET', KEYS[12], id) ~= owner
+    or not redis.call('ZSCORE', KEYS[4], id) then
+  return redis.error_reply(
+    'LEASE_LOST task ' .. id .. ' of queue ' .. queue .. ' is not held by ' .. owner)
+end
+redis.call('ZREM', KEYS[4], id)
+redis.call('HDEL', KEYS[12], id)
+forget()
+if redis.call('EXISTS', KEYS[4]) == 0 then
+  redis.call('SREM', KEYS[8], queue)
+end
+return 1

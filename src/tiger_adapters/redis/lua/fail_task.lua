@@ -1,0 +1,75 @@
+-- fail_task: append a failed execution and move the task out of active, to
+-- error or scheduled at a score, or delete it.
+-- KEYS[1]  P:task:<id>
+-- KEYS[2]  P:task:<id>:executions
+-- KEYS[3]  P:task:<id>:executions_count
+-- KEYS[4]  P:active:<queue>
+-- KEYS[5]  P:queued:<queue>
+-- KEYS[6]  P:scheduled:<queue>
+-- KEYS[7]  P:error:<queue>
+-- KEYS[8]  P:active
+-- KEYS[9]  P:queued
+-- KEYS[10] P:scheduled
+-- KEYS[11] P:error
+-- KEYS[12] P:owner:<queue>
+-- ARGV[1] task id
+-- ARGV[2] queue name
+-- ARGV[3] owner token
+-- ARGV[4] execution record JSON
+-- ARGV[5] executions to keep (0: keep all)
+-- ARGV[6] target state ("queued", "scheduled" or "error"), or "" to delete
+-- ARGV[7] score in the target state
+-- Returns 1, or the error "LEASE_LOST ..." when the owner does not hold the
+-- task (nothing changed). Deletion follows complete_task's rules.
+local id, queue, owner = ARGV[1], ARGV[2], ARGV[3]
+local to_state = ARGV[6]
+local zset_of = { active = 4, queued = 5, scheduled = 6, error = 7 }
+local set_of = { active = 8, queued = 9, scheduled = 10, error = 11 }
+
+local function is_unique(raw)
+  if not raw then
+    return false
+  end
+  local ok, value = pcall(cjson.decode, raw)
+  return ok and type(value) == 'table' and value['unique'] == true
+end
+
+local function forget()
+  if not is_unique(redis.call('GET', KEYS[1])) then
+    redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+    return
+  end
+  if not redis.call('ZSCORE', KEYS[7], id) then
+    redis.call('DEL', KEYS[2], KEYS[3])
+  end
+  for i = 4, 7 do
+    if redis.call('ZSCORE', KEYS[i], id) then
+      return
+    end
+  end
+  redis.call('DEL', KEYS[1])
+end
+
+if redis.call('HGET', KEYS[12], id) ~= owner
+    or not redis.call('ZSCORE', KEYS[4], id) then
+  return redis.error_reply(
+    'LEASE_LOST task ' .. id .. ' of queue ' .. queue .. ' is not held by ' .. owner)
+end
+redis.call('RPUSH', KEYS[2], ARGV[4])
+redis.call('INCR', KEYS[3])
+local keep = tonumber(ARGV[5])
+if keep > 0 then
+  redis.call('LTRIM', KEYS[2], -keep, -1)
+end
+redis.call('ZREM', KEYS[4], id)
+redis.call('HDEL', KEYS[12], id)
+if to_state == '' then
+  forget()
+else
+  redis.call('ZADD', KEYS[zset_of[to_state]], ARGV[7], id)
+  redis.call('SADD', KEYS[set_of[to_state]], queue)
+end
+if redis.call('EXISTS', KEYS[4]) == 0 then
+  redis.call('SREM', KEYS[8], queue)
+end
+return 1

@@ -1,0 +1,75 @@
+-- move_task: move a task between the states of its queue, or delete it
+-- (TaskTiger's move_task, for administration and unusable payloads).
+-- KEYS[1]  P:task:<id>
+-- KEYS[2]  P:task:<id>:executions
+-- KEYS[3]  P:task:<id>:executions_count
+-- KEYS[4]  P:active:<queue>
+-- KEYS[5]  P:queued:<queue>
+-- KEYS[6]  P:scheduled:<queue>
+-- KEYS[7]  P:error:<queue>
+-- KEYS[8]  P:active
+-- KEYS[9]  P:queued
+-- KEYS[10] P:scheduled
+-- KEYS[11] P:error
+-- KEYS[12] P:owner:<queue>
+-- KEYS[13] P:activity
+-- ARGV[1] task id
+-- ARGV[2] queue name
+-- ARGV[3] source state
+-- ARGV[4] target state, or "" to delete
+-- ARGV[5] score in the target state (plain ZADD: an existing score is replaced)
+-- ARGV[6] "1" to PUBLISH the queue to P:activity when the target is queued
+-- Returns 1, or the error "NOT_IN_ZSET ..." when the id is not in the source
+-- state (nothing changed). Deletion follows complete_task's rules; leaving
+-- error always deletes the executions.
+local id, queue = ARGV[1], ARGV[2]
+local from_state, to_state = ARGV[3], ARGV[4]
+local zset_of = { active = 4, queued = 5, scheduled = 6, error = 7 }
+local set_of = { active = 8, queued = 9, scheduled = 10, error = 11 }
+local from_zset = KEYS[zset_of[from_state]]
+
+local function is_unique(raw)
+  if not raw then
+    return false
+  end
+  local ok, value = pcall(cjson.decode, raw)
+  return ok and type(value) == 'table' and value['unique'] == true
+end
+
+local function forget()
+  if not is_unique(redis.call('GET', KEYS[1])) then
+    redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+    return
+  end
+  if not redis.call('ZSCORE', KEYS[7], id) then
+    redis.call('DEL', KEYS[2], KEYS[3])
+  end
+  for i = 4, 7 do
+    if redis.call('ZSCORE', KEYS[i], id) then
+      return
+    end
+  end
+  redis.call('DEL', KEYS[1])
+end
+
+if not redis.call('ZSCORE', from_zset, id) then
+  return redis.error_reply(
+    'NOT_IN_ZSET task ' .. id .. ' is not in ' .. from_state .. ' of ' .. queue)
+end
+redis.call('ZREM', from_zset, id)
+if from_state == 'active' then
+  redis.call('HDEL', KEYS[12], id)
+end
+if to_state == '' then
+  forget()
+else
+  redis.call('ZADD', KEYS[zset_of[to_state]], ARGV[5], id)
+  redis.call('SADD', KEYS[set_of[to_state]], queue)
+end
+if redis.call('EXISTS', from_zset) == 0 then
+  redis.call('SREM', KEYS[set_of[from_state]], queue)
+end
+if to_state == 'queued' and ARGV[6] == '1' then
+  redis.call('PUBLISH', KEYS[13], queue)
+end
+return 1

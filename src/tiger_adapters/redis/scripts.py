@@ -1,0 +1,201 @@
+"""The Lua scripts of the Redis store, loaded once per client, with typed wrappers.
+
+Each file under ``lua/`` is one atomic operation whose header states its KEYS,
+ARGV and return value. :class:`Scripts` reads them with :mod:`importlib.resources`
+when it is constructed (importing this module does no I/O) and registers them with
+``client.register_script``; redis-py's ``Script`` runs EVALSHA and reloads the
+script after a ``NOSCRIPT`` reply (for example after ``SCRIPT FLUSH``).
+
+The wrappers take domain arguments and build the KEYS from :class:`KeySchema`, so
+no key name is spelled here. Error replies (``LEASE_LOST``, ``NOT_IN_ZSET``) are
+raised as :class:`redis.exceptions.ResponseError`; the store maps them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any
+
+import redis
+from redis.commands.core import Script
+from tiger_adapters.redis.keys import KeySchema
+from tiger_core.model.state import TaskState
+
+#: The script files, one per atomic operation.
+SCRIPT_NAMES: tuple[str, ...] = (
+    "enqueue_task",
+    "claim_tasks",
+    "heartbeat_tasks",
+    "complete_task",
+    "fail_task",
+    "move_task",
+    "promote_due",
+)
+
+#: The state order of the per-queue zsets and state sets in the shared KEYS layout.
+_LAYOUT_STATES: tuple[TaskState, ...] = (
+    TaskState.ACTIVE,
+    TaskState.QUEUED,
+    TaskState.SCHEDULED,
+    TaskState.ERROR,
+)
+
+
+def _flag(value: bool) -> str:
+    return "1" if value else "0"
+
+
+def _state_arg(state: TaskState | None) -> str:
+    return "" if state is None else state.value
+
+
+class Scripts:
+    """The registered Lua scripts of one Redis client.
+
+    Args:
+        client: the redis-py client the scripts run on.
+        keys: the key schema (prefix) of the installation.
+    """
+
+    def __init__(self, client: redis.Redis, keys: KeySchema) -> None:
+        self._keys = keys
+        package = resources.files(__package__ or "tiger_adapters.redis") / "lua"
+        self._scripts: dict[str, Script] = {
+            name: client.register_script(
+                (package / f"{name}.lua").read_text(encoding="utf-8")
+            )
+            for name in SCRIPT_NAMES
+        }
+
+    def _run(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        return self._scripts[name](keys=list(keys), args=list(args))
+
+    def _task_keys(self, queue: str, task_id: str) -> list[str]:
+        """The 12 KEYS shared by complete_task, fail_task and move_task."""
+        k = self._keys
+        return [
+            k.task(task_id),
+            k.executions(task_id),
+            k.executions_count(task_id),
+            *(k.state_zset(state, queue) for state in _LAYOUT_STATES),
+            *(k.state_set(state) for state in _LAYOUT_STATES),
+            k.owners(queue),
+        ]
+
+    def enqueue_task(
+        self,
+        queue: str,
+        state: TaskState,
+        task_id: str,
+        payload: str,
+        *,
+        score: float,
+        publish: bool,
+    ) -> bool:
+        """Run ``enqueue_task.lua``; return whether the id entered the state zset."""
+        k = self._keys
+        keys = [
+            k.state_set(state),
+            k.task(task_id),
+            k.state_zset(state, queue),
+            k.activity(),
+        ]
+        args = [queue, task_id, payload, repr(score), _flag(publish)]
+        return bool(self._run("enqueue_task", keys, args))
+
+    def claim_tasks(
+        self,
+        queue: str,
+        *,
+        limit: int,
+        now: float,
+        owner: str,
+        busy_retry_at: float,
+    ) -> list[str]:
+        """Run ``claim_tasks.lua``; return the claimed ids, oldest first."""
+        if limit <= 0:
+            return []
+        k = self._keys
+        keys = [
+            k.state_zset(TaskState.QUEUED, queue),
+            k.state_zset(TaskState.ACTIVE, queue),
+            k.state_zset(TaskState.SCHEDULED, queue),
+            k.owners(queue),
+            k.state_set(TaskState.QUEUED),
+            k.state_set(TaskState.ACTIVE),
+            k.state_set(TaskState.SCHEDULED),
+        ]
+        args = [limit, repr(now), queue, owner, repr(busy_retry_at)]
+        return [str(task_id) for task_id in self._run("claim_tasks", keys, args)]
+
+    def heartbeat_tasks(
+        self, queue: str, task_ids: Sequence[str], *, now: float, owner: str
+    ) -> list[str]:
+        """Run ``heartbeat_tasks.lua``; return the ids ``owner`` no longer holds."""
+        if not task_ids:
+            return []
+        keys = [
+            self._keys.state_zset(TaskState.ACTIVE, queue),
+            self._keys.owners(queue),
+        ]
+        args = [repr(now), owner, *task_ids]
+        return [str(task_id) for task_id in self._run("heartbeat_tasks", keys, args)]
+
+    def complete_task(self, queue: str, task_id: str, *, owner: str) -> None:
+        """Run ``complete_task.lua`` (raises ResponseError ``LEASE_LOST``)."""
+        keys = self._task_keys(queue, task_id)
+        self._run("complete_task", keys, [task_id, queue, owner])
+
+    def fail_task(  # noqa: PLR0913 - mirrors the script's ARGV
+        self,
+        queue: str,
+        task_id: str,
+        *,
+        owner: str,
+        record: str,
+        keep: int,
+        to_state: TaskState | None,
+        score: float,
+    ) -> None:
+        """Run ``fail_task.lua`` (raises ResponseError ``LEASE_LOST``)."""
+        keys = self._task_keys(queue, task_id)
+        args = [task_id, queue, owner, record, keep, _state_arg(to_state), repr(score)]
+        self._run("fail_task", keys, args)
+
+    def move_task(
+        self,
+        queue: str,
+        task_id: str,
+        *,
+        from_state: TaskState,
+        to_state: TaskState | None,
+        score: float,
+        publish: bool,
+    ) -> None:
+        """Run ``move_task.lua`` (raises ResponseError ``NOT_IN_ZSET``)."""
+        keys = [*self._task_keys(queue, task_id), self._keys.activity()]
+        args = [
+            task_id,
+            queue,
+            from_state.value,
+            _state_arg(to_state),
+            repr(score),
+            _flag(publish),
+        ]
+        self._run("move_task", keys, args)
+
+    def promote_due(self, queue: str, *, now: float, limit: int, publish: bool) -> int:
+        """Run ``promote_due.lua``; return the number of ids that entered queued."""
+        if limit <= 0:
+            return 0
+        k = self._keys
+        keys = [
+            k.state_zset(TaskState.SCHEDULED, queue),
+            k.state_zset(TaskState.QUEUED, queue),
+            k.state_set(TaskState.SCHEDULED),
+            k.state_set(TaskState.QUEUED),
+            k.activity(),
+        ]
+        args = [repr(now), limit, queue, _flag(publish)]
+        return int(self._run("promote_due", keys, args))

@@ -1,0 +1,250 @@
+"""RedisTaskStore: the TaskStore port over redis-py, in TaskTiger's key layout.
+
+Every write is one Lua script (see ``lua/``); reads are plain commands, batched
+into as few round trips as possible. Keys come from :class:`KeySchema` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import redis
+from redis.exceptions import ResponseError
+from tiger_adapters import codec
+from tiger_adapters.redis.keys import KeySchema
+from tiger_adapters.redis.scripts import Scripts
+from tiger_core.errors import ConfigError, LeaseLost, TaskNotFound
+from tiger_core.model.execution import ExecutionRecord
+from tiger_core.model.state import TaskState
+from tiger_core.model.task import StoredTask, TaskData
+
+_ENQUEUE_STATES = frozenset({TaskState.QUEUED, TaskState.SCHEDULED})
+
+
+def _not_found(task_id: str, queue: str, state: TaskState) -> TaskNotFound:
+    return TaskNotFound(
+        f'Task {task_id} not found in queue "{queue}" in state "{state}".'
+    )
+
+
+def _lrange_start(executions: int) -> int:
+    """The LRANGE start index for the newest ``executions`` records (-1: all)."""
+    return 0 if executions < 0 else -executions
+
+
+@contextmanager
+def _lease_errors() -> Iterator[None]:
+    """Turn a ``LEASE_LOST`` error reply into :class:`LeaseLost`."""
+    try:
+        yield
+    except ResponseError as exc:
+        if "LEASE_LOST" in str(exc):
+            raise LeaseLost(str(exc).split("LEASE_LOST", 1)[1].strip()) from exc
+        raise
+
+
+class RedisTaskStore:
+    """A :class:`tiger_core.ports.TaskStore` keeping tasks in Redis.
+
+    Args:
+        client: a redis-py client built with ``decode_responses=True``.
+        prefix: the key prefix (TaskTiger's ``REDIS_PREFIX``).
+        publish: announce queues with new work on ``P:activity``
+            (TaskTiger's ``PUBLISH_QUEUED_TASKS``).
+
+    Raises:
+        ConfigError: the client does not decode responses.
+    """
+
+    def __init__(
+        self, client: redis.Redis, *, prefix: str = "t", publish: bool = True
+    ) -> None:
+        kwargs = client.connection_pool.connection_kwargs
+        if not kwargs.get("decode_responses"):
+            raise ConfigError(
+                "RedisTaskStore needs a Redis client built with "
+                "decode_responses=True (got decode_responses="
+                f"{kwargs.get('decode_responses')!r})"
+            )
+        self._client = client
+        self._keys = KeySchema(prefix)
+        self._scripts = Scripts(client, self._keys)
+        self._publish = publish
+
+    def enqueue(
+        self, task: TaskData, *, queue: str, state: TaskState, score: float
+    ) -> None:
+        """Write the payload and put the id in ``queued`` or ``scheduled``."""
+        if state not in _ENQUEUE_STATES:
+            raise ValueError(f"cannot enqueue into state {state!r}")
+        publish = self._publish and state is TaskState.QUEUED
+        self._scripts.enqueue_task(
+            queue, state, task.id, codec.encode_task(task), score=score, publish=publish
+        )
+
+    def claim(
+        self,
+        queue: str,
+        *,
+        limit: int,
+        now: float,
+        owner: str,
+        busy_retry_at: float,
+    ) -> list[StoredTask]:
+        """Move up to ``limit`` of the oldest queued ids to ``active``."""
+        task_ids = self._scripts.claim_tasks(
+            queue, limit=limit, now=now, owner=owner, busy_retry_at=busy_retry_at
+        )
+        if not task_ids:
+            return []
+        scores = [now] * len(task_ids)
+        return self._load(queue, TaskState.ACTIVE, task_ids, scores)
+
+    def heartbeat(
+        self, queue: str, task_ids: Sequence[str], *, now: float, owner: str
+    ) -> list[str]:
+        """Set the heartbeat of ``owner``'s active tasks; return the lost ids."""
+        return self._scripts.heartbeat_tasks(queue, task_ids, now=now, owner=owner)
+
+    def complete(self, queue: str, task_id: str, *, owner: str) -> None:
+        """Remove a successfully executed task from ``active``."""
+        with _lease_errors():
+            self._scripts.complete_task(queue, task_id, owner=owner)
+
+    def fail(  # noqa: PLR0913 - the port's signature
+        self,
+        queue: str,
+        task_id: str,
+        *,
+        record: ExecutionRecord,
+        owner: str,
+        to_state: TaskState | None,
+        score: float,
+        keep_executions: int | None,
+    ) -> None:
+        """Append a failed execution and move the task out of ``active``."""
+        if to_state is TaskState.ACTIVE:
+            raise ValueError("a failed task cannot stay active")
+        with _lease_errors():
+            self._scripts.fail_task(
+                queue,
+                task_id,
+                owner=owner,
+                record=codec.encode_record(record),
+                keep=max(keep_executions or 0, 0),
+                to_state=to_state,
+                score=score,
+            )
+
+    def move(
+        self,
+        queue: str,
+        task_id: str,
+        *,
+        from_state: TaskState,
+        to_state: TaskState | None,
+        score: float,
+    ) -> None:
+        """Move a task between states, or delete it with ``to_state=None``."""
+        try:
+            self._scripts.move_task(
+                queue,
+                task_id,
+                from_state=from_state,
+                to_state=to_state,
+                score=score,
+                publish=self._publish,
+            )
+        except ResponseError as exc:
+            if "NOT_IN_ZSET" in str(exc):
+                raise _not_found(task_id, queue, from_state) from exc
+            raise
+
+    def promote_due(self, queue: str, *, now: float, limit: int) -> int:
+        """Move up to ``limit`` due scheduled ids to ``queued``; return how many."""
+        return self._scripts.promote_due(
+            queue, now=now, limit=limit, publish=self._publish
+        )
+
+    def get(
+        self, queue: str, state: TaskState, task_id: str, *, executions: int = 0
+    ) -> StoredTask:
+        """Read one task with its newest ``executions`` records (-1 for all)."""
+        pipe = self._client.pipeline(transaction=False)
+        pipe.zscore(self._keys.state_zset(state, queue), task_id)
+        pipe.exists(self._keys.task(task_id))
+        score, exists = pipe.execute()
+        if score is None or not exists:
+            raise _not_found(task_id, queue, state)
+        return self._load(queue, state, [task_id], [float(score)], executions)[0]
+
+    def list_tasks(
+        self,
+        queue: str,
+        state: TaskState,
+        *,
+        skip: int = 0,
+        limit: int = 1000,
+        executions: int = 0,
+    ) -> tuple[int, list[StoredTask]]:
+        """Return the size of the state and a page of it, oldest first."""
+        key = self._keys.state_zset(state, queue)
+        pipe = self._client.pipeline(transaction=False)
+        pipe.zcard(key)
+        pipe.zrange(key, -(limit + skip), -(1 + skip), withscores=True)
+        total, page = pipe.execute()
+        if limit <= 0 or not page:
+            return int(total), []
+        task_ids = [str(task_id) for task_id, _ in page]
+        scores = [float(score) for _, score in page]
+        return int(total), self._load(queue, state, task_ids, scores, executions)
+
+    def queue_names(self, state: TaskState) -> set[str]:
+        """Return the queues that (probably) have tasks in ``state``."""
+        return {
+            str(name) for name in self._client.smembers(self._keys.state_set(state))
+        }
+
+    def count(self, queue: str, state: TaskState) -> int:
+        """Return the number of tasks of ``queue`` in ``state``."""
+        return int(self._client.zcard(self._keys.state_zset(state, queue)))
+
+    def _load(
+        self,
+        queue: str,
+        state: TaskState,
+        task_ids: list[str],
+        scores: list[float],
+        executions: int = 0,
+    ) -> list[StoredTask]:
+        """Read payloads, counts and executions of ``task_ids`` in one round trip."""
+        pipe = self._client.pipeline(transaction=False)
+        pipe.mget(
+            [self._keys.task(i) for i in task_ids]
+            + [self._keys.executions_count(i) for i in task_ids]
+        )
+        if executions:
+            for task_id in task_ids:
+                pipe.lrange(
+                    self._keys.executions(task_id), _lrange_start(executions), -1
+                )
+        values, *records = pipe.execute()
+        n = len(task_ids)
+        tasks = []
+        for index, (task_id, score) in enumerate(zip(task_ids, scores, strict=True)):
+            data, problem = codec.decode_task(values[index], task_id)
+            count = values[n + index]
+            tasks.append(
+                StoredTask(
+                    id=task_id,
+                    queue=queue,
+                    state=state,
+                    score=score,
+                    data=data,
+                    problem=problem,
+                    executions=codec.decode_records(records[index]) if records else [],
+                    executions_count=int(count) if count else 0,
+                )
+            )
+        return tasks
