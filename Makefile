@@ -55,7 +55,7 @@ test: install ## All tests
 check: lint type test ## Everything CI runs
 
 demo: install ## Run the demo (uses $$REDIS_URL when set)
-	$(BIN)/python -m tiger_cli.demo
+	$(BIN)/python -m examples.demo
 
 fmt: install ## Format and autofix
 	$(BIN)/ruff format $(LINT_DIRS)
