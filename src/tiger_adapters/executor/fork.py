@@ -87,14 +87,14 @@ class ForkExecutor:
             _child_main(request, read_fd, write_fd, host)
         os.close(write_fd)
         child = _Child(pid)
-        _log.info(
-            "processing",
-            func=request.func,
-            queue=request.queue,
-            task_ids=[task.id for task in request.tasks],
-            child_pid=pid,
-        )
         try:
+            _log.info(
+                "processing",
+                func=request.func,
+                queue=request.queue,
+                task_ids=[task.id for task in request.tasks],
+                child_pid=pid,
+            )
             return self._supervise(
                 child, read_fd, request, heartbeat, host=host, time_started=time_started
             )
@@ -138,15 +138,28 @@ class ForkExecutor:
                 eof = not chunk
                 chunks.append(chunk)
         chunks.extend(_drain(read_fd))  # what the child wrote just before exiting
-        status = child.wait()
-        data = b"".join(chunks)
-        if data:
-            with contextlib.suppress(ValidationError):
-                return ExecutionReport.model_validate_json(data)
-        _log.error("child crashed", child_pid=child.pid, status=describe_status(status))
-        return crash_report(
-            request, pid=child.pid, status=status, host=host, time_started=time_started
+        return _child_report(
+            b"".join(chunks), child, request, host=host, time_started=time_started
         )
+
+
+def _child_report(
+    data: bytes,
+    child: _Child,
+    request: ExecutionRequest,
+    *,
+    host: str,
+    time_started: float,
+) -> ExecutionReport:
+    """The report the child sent, or a ChildCrashed failure if it sent none."""
+    status = child.wait()
+    if data:
+        with contextlib.suppress(ValidationError):
+            return ExecutionReport.model_validate_json(data)
+    _log.error("child crashed", child_pid=child.pid, status=describe_status(status))
+    return crash_report(
+        request, pid=child.pid, status=status, host=host, time_started=time_started
+    )
 
 
 class _Child:

@@ -13,6 +13,7 @@ import redis
 from redis.exceptions import ResponseError
 from tiger_adapters import codec
 from tiger_adapters.redis.keys import KeySchema
+from tiger_adapters.redis.reads import build_tasks, queue_reads
 from tiger_adapters.redis.scripts import Scripts
 from tiger_core.errors import ConfigError, LeaseLost, TaskNotFound
 from tiger_core.model.execution import ExecutionRecord
@@ -28,9 +29,14 @@ def _not_found(task_id: str, queue: str, state: TaskState) -> TaskNotFound:
     )
 
 
-def _lrange_start(executions: int) -> int:
-    """The LRANGE start index for the newest ``executions`` records (-1: all)."""
-    return 0 if executions < 0 else -executions
+def _require_decoded(client: redis.Redis) -> None:
+    """Raise ConfigError unless ``client`` returns str rather than bytes."""
+    decode = client.connection_pool.connection_kwargs.get("decode_responses")
+    if not decode:
+        raise ConfigError(
+            "RedisTaskStore needs a Redis client built with decode_responses=True "
+            f"(got decode_responses={decode!r})"
+        )
 
 
 @contextmanager
@@ -60,13 +66,7 @@ class RedisTaskStore:
     def __init__(
         self, client: redis.Redis, *, prefix: str = "t", publish: bool = True
     ) -> None:
-        kwargs = client.connection_pool.connection_kwargs
-        if not kwargs.get("decode_responses"):
-            raise ConfigError(
-                "RedisTaskStore needs a Redis client built with "
-                "decode_responses=True (got decode_responses="
-                f"{kwargs.get('decode_responses')!r})"
-            )
+        _require_decoded(client)
         self._client = client
         self._keys = KeySchema(prefix)
         self._scripts = Scripts(client, self._keys)
@@ -173,11 +173,11 @@ class RedisTaskStore:
         """Read one task with its newest ``executions`` records (-1 for all)."""
         pipe = self._client.pipeline(transaction=False)
         pipe.zscore(self._keys.state_zset(state, queue), task_id)
-        pipe.exists(self._keys.task(task_id))
-        score, exists = pipe.execute()
-        if score is None or not exists:
+        queue_reads(pipe, self._keys, [task_id], executions)
+        score, *results = pipe.execute()
+        if score is None or results[0][0] is None:
             raise _not_found(task_id, queue, state)
-        return self._load(queue, state, [task_id], [float(score)], executions)[0]
+        return build_tasks(queue, state, [task_id], [float(score)], results)[0]
 
     def list_tasks(
         self,
@@ -220,31 +220,5 @@ class RedisTaskStore:
     ) -> list[StoredTask]:
         """Read payloads, counts and executions of ``task_ids`` in one round trip."""
         pipe = self._client.pipeline(transaction=False)
-        pipe.mget(
-            [self._keys.task(i) for i in task_ids]
-            + [self._keys.executions_count(i) for i in task_ids]
-        )
-        if executions:
-            for task_id in task_ids:
-                pipe.lrange(
-                    self._keys.executions(task_id), _lrange_start(executions), -1
-                )
-        values, *records = pipe.execute()
-        n = len(task_ids)
-        tasks = []
-        for index, (task_id, score) in enumerate(zip(task_ids, scores, strict=True)):
-            data, problem = codec.decode_task(values[index], task_id)
-            count = values[n + index]
-            tasks.append(
-                StoredTask(
-                    id=task_id,
-                    queue=queue,
-                    state=state,
-                    score=score,
-                    data=data,
-                    problem=problem,
-                    executions=codec.decode_records(records[index]) if records else [],
-                    executions_count=int(count) if count else 0,
-                )
-            )
-        return tasks
+        queue_reads(pipe, self._keys, task_ids, executions)
+        return build_tasks(queue, state, task_ids, scores, pipe.execute())

@@ -77,20 +77,22 @@ class RedisScriptCases:
 
         scripts.enqueue_task("q", QUEUED, "a", text, score=T0, publish=False)
 
-        assert ["t:queued", "t:queued:q", "t:task:a"] == sorted(client.keys("*"))
-        assert [("a", T0)] == client.zrange("t:queued:q", 0, -1, withscores=True)
+        assert sorted(client.keys("*")) == ["t:queued", "t:queued:q", "t:task:a"]
+        assert client.zrange("t:queued:q", 0, -1, withscores=True) == [("a", T0)]
         assert {"q"} == client.smembers("t:queued")
-        assert {"id": "a", "func": FUNC, "args": [1]} == json.loads(
-            client.get("t:task:a")
-        )
+        assert json.loads(client.get("t:task:a")) == {
+            "id": "a",
+            "func": FUNC,
+            "args": [1],
+        }
 
     def test_enqueue_scheduled(self, client, scripts) -> None:
         """A scheduled task goes to the scheduled zset at its due time."""
         self.enqueue(scripts, "a", state=SCHEDULED, score=T0 + 60)
 
-        assert [("a", T0 + 60)] == client.zrange(
-            "t:scheduled:q", 0, -1, withscores=True
-        )
+        assert client.zrange("t:scheduled:q", 0, -1, withscores=True) == [
+            ("a", T0 + 60)
+        ]
         assert {"q"} == client.smembers("t:scheduled")
 
     def test_enqueue_publishes_the_queue(self, client, scripts) -> None:
@@ -104,15 +106,15 @@ class RedisScriptCases:
         message = pubsub.get_message(timeout=1)
         pubsub.close()
         assert message is not None
-        assert ("t:activity", "q") == (message["channel"], message["data"])
+        assert (message["channel"], message["data"]) == ("t:activity", "q")
 
     def test_enqueue_twice_keeps_score_replaces_payload(self, client, scripts) -> None:
         """ZADD NX keeps the first score; the last payload wins."""
         self.enqueue(scripts, "u", unique=True, args=[1])
         self.enqueue(scripts, "u", score=T0 + 5, unique=True, args=[2])
 
-        assert T0 == client.zscore("t:queued:q", "u")
-        assert [2] == json.loads(client.get("t:task:u"))["args"]
+        assert client.zscore("t:queued:q", "u") == T0
+        assert json.loads(client.get("t:task:u"))["args"] == [2]
 
     def test_claim_moves_oldest_to_active_with_owner(self, client, scripts) -> None:
         """Claimed ids are active at ``now`` and owned; the queued set empties."""
@@ -123,11 +125,12 @@ class RedisScriptCases:
             "q", limit=5, now=T0 + 9, owner="w1", busy_retry_at=T0 + 10
         )
 
-        assert ["a", "b"] == claimed
-        assert [("a", T0 + 9), ("b", T0 + 9)] == client.zrange(
-            "t:active:q", 0, -1, withscores=True
-        )
-        assert {"a": "w1", "b": "w1"} == client.hgetall("t:owner:q")
+        assert claimed == ["a", "b"]
+        assert client.zrange("t:active:q", 0, -1, withscores=True) == [
+            ("a", T0 + 9),
+            ("b", T0 + 9),
+        ]
+        assert client.hgetall("t:owner:q") == {"a": "w1", "b": "w1"}
         assert (set(), {"q"}) == (
             client.smembers("t:queued"),
             client.smembers("t:active"),
@@ -142,8 +145,8 @@ class RedisScriptCases:
         none = scripts.claim_tasks("q", limit=0, now=T0, owner="w", busy_retry_at=T0)
         two = scripts.claim_tasks("q", limit=2, now=T0, owner="w", busy_retry_at=T0)
 
-        assert ([], ["a", "b"]) == (none, two)
-        assert ["c"] == client.zrange("t:queued:q", 0, -1)
+        assert (none, two) == ([], ["a", "b"])
+        assert client.zrange("t:queued:q", 0, -1) == ["c"]
         assert {"q"} == client.smembers("t:queued")
 
     def test_claim_defers_an_active_twin(self, client, scripts) -> None:
@@ -155,9 +158,9 @@ class RedisScriptCases:
             "q", limit=1, now=T0 + 1, owner="w2", busy_retry_at=T0 + 5
         )
 
-        assert [] == claimed
-        assert T0 + 5 == client.zscore("t:scheduled:q", "u")
-        assert T0 == client.zscore("t:active:q", "u")
+        assert claimed == []
+        assert client.zscore("t:scheduled:q", "u") == T0 + 5
+        assert client.zscore("t:active:q", "u") == T0
         assert ({"q"}, {"u": "w1"}) == (
             client.smembers("t:scheduled"),
             client.hgetall("t:owner:q"),
@@ -171,7 +174,7 @@ class RedisScriptCases:
 
         scripts.claim_tasks("q", limit=1, now=T0 + 1, owner="w2", busy_retry_at=T0 + 5)
 
-        assert T0 + 2 == client.zscore("t:scheduled:q", "u")
+        assert client.zscore("t:scheduled:q", "u") == T0 + 2
 
     def test_heartbeat_renews_owned_and_reports_lost(self, client, scripts) -> None:
         """Owned active ids get the new score; others are reported, not added."""
@@ -180,8 +183,8 @@ class RedisScriptCases:
         lost = scripts.heartbeat_tasks("q", ["a", "x"], now=T0 + 3, owner="w1")
         stolen = scripts.heartbeat_tasks("q", ["a"], now=T0 + 4, owner="w2")
 
-        assert (["x"], ["a"]) == (lost, stolen)
-        assert [("a", T0 + 3)] == client.zrange("t:active:q", 0, -1, withscores=True)
+        assert (lost, stolen) == (["x"], ["a"])
+        assert client.zrange("t:active:q", 0, -1, withscores=True) == [("a", T0 + 3)]
 
     def test_complete_leaves_no_key(self, client, scripts) -> None:
         """Completing a non-unique task removes every key it had."""
@@ -191,7 +194,7 @@ class RedisScriptCases:
 
         scripts.complete_task("q", "a", owner="w1")
 
-        assert [] == client.keys("*")
+        assert client.keys("*") == []
 
     def test_complete_by_other_owner_is_lease_lost(self, client, scripts) -> None:
         """Another owner gets LEASE_LOST and nothing changes."""
@@ -202,7 +205,7 @@ class RedisScriptCases:
             scripts.complete_task("q", "a", owner="w2")
 
         assert before == sorted(client.keys("*"))
-        assert {"a": "w1"} == client.hgetall("t:owner:q")
+        assert client.hgetall("t:owner:q") == {"a": "w1"}
 
     def test_complete_unique_keeps_payload_of_queued_twin(
         self, client, scripts
@@ -214,7 +217,7 @@ class RedisScriptCases:
 
         scripts.complete_task("q", "u", owner="w1")
 
-        assert ["t:queued", "t:queued:q", "t:task:u"] == sorted(client.keys("*"))
+        assert sorted(client.keys("*")) == ["t:queued", "t:queued:q", "t:task:u"]
 
     def test_complete_unique_keeps_executions_while_in_error(
         self, client, scripts
@@ -227,9 +230,12 @@ class RedisScriptCases:
 
         scripts.complete_task("q", "u", owner="w1")
 
-        assert client.exists(
-            "t:task:u", "t:task:u:executions", "t:task:u:executions_count"
-        ) == 3
+        assert (
+            client.exists(
+                "t:task:u", "t:task:u:executions", "t:task:u:executions_count"
+            )
+            == 3
+        )
 
     def test_fail_to_error_appends_record(self, client, scripts) -> None:
         """A failure to error stores the record, counts it and leaves active."""
@@ -243,8 +249,8 @@ class RedisScriptCases:
         assert [json.loads(record_json())] == [
             json.loads(r) for r in client.lrange("t:task:a:executions", 0, -1)
         ]
-        assert "1" == client.get("t:task:a:executions_count")
-        assert [("a", T0 + 2)] == client.zrange("t:error:q", 0, -1, withscores=True)
+        assert client.get("t:task:a:executions_count") == "1"
+        assert client.zrange("t:error:q", 0, -1, withscores=True) == [("a", T0 + 2)]
         assert ({"q"}, set(), {}) == (
             client.smembers("t:error"),
             client.smembers("t:active"),
@@ -266,8 +272,8 @@ class RedisScriptCases:
             json.loads(r)["exception_name"]
             for r in client.lrange("t:task:a:executions", 0, -1)
         ]
-        assert ["m:E1", "m:E2"] == names
-        assert T0 + 60 == client.zscore("t:scheduled:q", "a")
+        assert names == ["m:E1", "m:E2"]
+        assert client.zscore("t:scheduled:q", "a") == T0 + 60
 
     def test_fail_without_state_deletes(self, client, scripts) -> None:
         """A failure with no destination deletes a non-unique task entirely."""
@@ -278,7 +284,7 @@ class RedisScriptCases:
             score=T0,
         )  # fmt: skip
 
-        assert [] == client.keys("*")
+        assert client.keys("*") == []
 
     def test_fail_by_other_owner_is_lease_lost(self, client, scripts) -> None:
         """A lost lease refuses the failure and records nothing."""
@@ -310,13 +316,13 @@ class RedisScriptCases:
         message = pubsub.get_message(timeout=1)
         pubsub.close()
         assert message is not None
-        assert "q" == message["data"]
-        assert T0 + 7 == client.zscore("t:queued:q", "a")
+        assert message["data"] == "q"
+        assert client.zscore("t:queued:q", "a") == T0 + 7
         assert (set(), {"q"}) == (
             client.smembers("t:error"),
             client.smembers("t:queued"),
         )
-        assert "1" == client.get("t:task:a:executions_count")
+        assert client.get("t:task:a:executions_count") == "1"
 
     def test_move_not_in_zset(self, client, scripts) -> None:
         """Moving from a state the id is not in fails with NOT_IN_ZSET."""
@@ -341,7 +347,7 @@ class RedisScriptCases:
             "q", "u", from_state=ERROR, to_state=None, score=T0, publish=False
         )
 
-        assert ["t:queued", "t:queued:q", "t:task:u"] == sorted(client.keys("*"))
+        assert sorted(client.keys("*")) == ["t:queued", "t:queued:q", "t:task:u"]
 
     def test_move_from_active_drops_owner(self, client, scripts) -> None:
         """Leaving active through move_task forgets the owner."""
@@ -355,7 +361,7 @@ class RedisScriptCases:
             client.hgetall("t:owner:q"),
             client.smembers("t:active"),
         )
-        assert T0 == client.zscore("t:queued:q", "a")
+        assert client.zscore("t:queued:q", "a") == T0
 
     def test_promote_due(self, client, scripts) -> None:
         """Due ids move to queued at now; one already queued just leaves."""
@@ -366,11 +372,12 @@ class RedisScriptCases:
 
         moved = scripts.promote_due("q", now=T0 + 10, limit=10, publish=False)
 
-        assert 1 == moved
-        assert [("q1", T0), ("s1", T0 + 10)] == client.zrange(
-            "t:queued:q", 0, -1, withscores=True
-        )
-        assert ["s2"] == client.zrange("t:scheduled:q", 0, -1)
+        assert moved == 1
+        assert client.zrange("t:queued:q", 0, -1, withscores=True) == [
+            ("q1", T0),
+            ("s1", T0 + 10),
+        ]
+        assert client.zrange("t:scheduled:q", 0, -1) == ["s2"]
         assert ({"q"}, {"q"}) == (
             client.smembers("t:queued"),
             client.smembers("t:scheduled"),

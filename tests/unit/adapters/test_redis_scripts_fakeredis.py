@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 import fakeredis
 import pytest
 import redis
 
 from tests.unit.adapters.redis_script_cases import RedisScriptCases
+from tiger_adapters.redis.scripts import SCRIPT_NAMES
 
 
 class TestRedisScriptsOnFakeRedis(RedisScriptCases):
@@ -18,3 +21,13 @@ class TestRedisScriptsOnFakeRedis(RedisScriptCases):
         return fakeredis.FakeRedis(
             server=fakeredis.FakeServer(), decode_responses=True, protocol=2
         )
+
+
+@pytest.mark.parametrize("name", SCRIPT_NAMES)
+def test_script_header_states_keys_argv_and_return(name: str) -> None:
+    """Every script opens with comment lines naming its KEYS, ARGV and return."""
+    text = (resources.files("tiger_adapters.redis") / "lua" / f"{name}.lua").read_text()
+    header = "\n".join(line for line in text.splitlines() if line.startswith("--"))
+
+    assert text.startswith(f"-- {name}:")
+    assert all(word in header for word in ("KEYS[1]", "ARGV[1]", "Returns"))

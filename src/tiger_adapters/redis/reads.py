@@ -1,0 +1,78 @@
+"""Batched reads of the Redis store: queue them on a pipeline, decode the replies.
+
+The store reads a page of tasks in one round trip: one MGET of the payloads and
+the executions counts, plus one LRANGE per task when executions are asked for.
+A missing or undecodable payload becomes a :class:`StoredTask` with ``data=None``
+and ``problem`` set; nothing here raises on bad data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redis.client import Pipeline
+from tiger_adapters import codec
+from tiger_adapters.redis.keys import KeySchema
+from tiger_core.model.state import TaskState
+from tiger_core.model.task import StoredTask
+
+
+def queue_reads(
+    pipe: Pipeline, keys: KeySchema, task_ids: list[str], executions: int
+) -> None:
+    """Queue the reads for ``task_ids`` on ``pipe``.
+
+    Args:
+        pipe: the pipeline; its replies for these commands go to :func:`build_tasks`.
+        keys: the key schema.
+        task_ids: the ids to read.
+        executions: how many of the newest execution records to read per task
+            (0: none, -1: all).
+    """
+    pipe.mget(
+        [keys.task(i) for i in task_ids] + [keys.executions_count(i) for i in task_ids]
+    )
+    if executions:
+        start = 0 if executions < 0 else -executions
+        for task_id in task_ids:
+            pipe.lrange(keys.executions(task_id), start, -1)
+
+
+def build_tasks(
+    queue: str,
+    state: TaskState,
+    task_ids: list[str],
+    scores: list[float],
+    replies: list[Any],
+) -> list[StoredTask]:
+    """Decode the replies of the commands queued by :func:`queue_reads`.
+
+    Args:
+        queue: the queue the ids were read from.
+        state: the state the ids were read from.
+        task_ids: the ids, in the order given to :func:`queue_reads`.
+        scores: the score of each id in its state zset.
+        replies: the pipeline replies of those commands, in order.
+
+    Returns:
+        One stored task per id, in order.
+    """
+    values, *records = replies
+    n = len(task_ids)
+    tasks = []
+    for index, (task_id, score) in enumerate(zip(task_ids, scores, strict=True)):
+        data, problem = codec.decode_task(values[index], task_id)
+        count = values[n + index]
+        tasks.append(
+            StoredTask(
+                id=task_id,
+                queue=queue,
+                state=state,
+                score=score,
+                data=data,
+                problem=problem,
+                executions=codec.decode_records(records[index]) if records else [],
+                executions_count=int(count) if count else 0,
+            )
+        )
+    return tasks
