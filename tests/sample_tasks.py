@@ -100,3 +100,18 @@ def interrupt_self(path: str) -> None:
 
 def big_failure(size: int) -> None:
     raise ValueError("x" * size)
+
+
+def fail_key(message: str) -> None:
+    raise KeyError(message)
+
+
+def sleep_then_record(path: str, seconds: float, value: Any) -> None:
+    """Sleep ``seconds``, then record ``value`` (a task that is mid-run for a while)."""
+    time.sleep(seconds)
+    record(path, value)
+
+
+def options_target(path: str, value: Any) -> None:
+    """Record ``value``; tests decorate this one with ``@tiger.task(...)`` options."""
+    record(path, value)

@@ -9,7 +9,9 @@ from typing import TextIO
 import structlog
 
 
-def configure_logging(*, level: int = logging.INFO, stream: TextIO | None = None) -> None:
+def configure_logging(
+    *, level: int = logging.INFO, stream: TextIO | None = None
+) -> None:
     """Configure structlog globally to write JSON lines to ``stream`` (stderr).
 
     Called by the CLI and by ``TaskTiger(setup_structlog=True)``; library code never

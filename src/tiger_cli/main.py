@@ -28,9 +28,13 @@ from tiger_core.errors import ConfigError
     help="Redis URL (redis://, rediss://, unix://), or memory:// for an "
     "in-process store. Also read from $REDIS_URL.",
 )
-@click.option("-q", "--queues", help="Comma-separated queues (and subqueues) to process.")
+@click.option(
+    "-q", "--queues", help="Comma-separated queues (and subqueues) to process."
+)
 @click.option("-e", "--exclude-queues", help="Comma-separated queues to skip.")
-@click.option("-m", "--module", help="Comma-separated modules to import before starting.")
+@click.option(
+    "-m", "--module", help="Comma-separated modules to import before starting."
+)
 @click.option(
     "--executor",
     type=click.Choice(["fork", "sync"]),
@@ -38,13 +42,19 @@ from tiger_core.errors import ConfigError
     show_default=True,
     help="fork: a fresh child per task with a hard timeout; sync: in-process.",
 )
-@click.option("--exit-after", type=click.FloatRange(min=0, min_open=True), help="Exit after this many minutes (between tasks).")
+@click.option(
+    "--exit-after",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Exit after this many minutes (between tasks).",
+)
 @click.option(
     "--store-tracebacks/--no-store-tracebacks",
     default=None,
     help="Keep tracebacks in execution records  [default: STORE_TRACEBACKS, on]",
 )
-@click.option("--prefix", default="t", show_default=True, help="Redis key prefix (REDIS_PREFIX).")
+@click.option(
+    "--prefix", default="t", show_default=True, help="Redis key prefix (REDIS_PREFIX)."
+)
 @click.version_option(__version__, prog_name="tiger-worker")
 def cli(  # noqa: PLR0913 - one parameter per command-line option
     url: str,
@@ -119,4 +129,6 @@ def _first_error(exc: ValidationError) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point of ``tiger-worker``."""
-    cli.main(args=list(argv) if argv is not None else sys.argv[1:], prog_name="tiger-worker")
+    cli.main(
+        args=list(argv) if argv is not None else sys.argv[1:], prog_name="tiger-worker"
+    )

@@ -226,7 +226,9 @@ class Task:
                 tasks.append(cls(tiger, _stored=item))
             elif include_not_found:
                 placeholder = TaskData(id=item.id, func="")
-                tasks.append(cls(tiger, _stored=item.model_copy(update={"data": placeholder})))
+                tasks.append(
+                    cls(tiger, _stored=item.model_copy(update={"data": placeholder}))
+                )
         return total, tasks
 
     def __repr__(self) -> str:

@@ -52,7 +52,9 @@ class TaskTiger:
         self._initialized = False
         if lazy_init:
             if connection is not None or config is not None or setup_structlog:
-                raise ValueError("lazy_init=True takes no other arguments; pass them to init()")
+                raise ValueError(
+                    "lazy_init=True takes no other arguments; pass them to init()"
+                )
             return
         self.init(connection, config, setup_structlog, store=store, clock=clock)
 

@@ -51,7 +51,9 @@ class Worker:
             config = config.model_copy(update={"STORE_TRACEBACKS": store_tracebacks})
         self.tiger = tiger
         self.id = str(uuid.uuid4())
-        self.executor_name = executor if isinstance(executor, str) else type(executor).__name__
+        self.executor_name = (
+            executor if isinstance(executor, str) else type(executor).__name__
+        )
         self.cycle = WorkerCycle(
             tiger.store,
             _make_executor(executor, tiger),
@@ -59,7 +61,9 @@ class Worker:
             config,
             owner=self.id,
             only=queues if queues is not None else config.ONLY_QUEUES,
-            exclude=exclude_queues if exclude_queues is not None else config.EXCLUDE_QUEUES,
+            exclude=exclude_queues
+            if exclude_queues is not None
+            else config.EXCLUDE_QUEUES,
             host=socket.gethostname(),
         )
         self._stop = threading.Event()
@@ -108,7 +112,9 @@ class Worker:
             return
 
         def request_stop(signum: int, frame: FrameType | None) -> None:
-            self.cycle.log.info("stop requested, waiting for task to finish", signal=signum)
+            self.cycle.log.info(
+                "stop requested, waiting for task to finish", signal=signum
+            )
             self._stop.set()
 
         previous = {sig: signal.signal(sig, request_stop) for sig in _STOP_SIGNALS}

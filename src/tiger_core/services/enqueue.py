@@ -33,7 +33,9 @@ def build_task(
     call_args = list(args or [])
     call_kwargs = dict(kwargs or {})
     if options.is_unique:
-        task_id = UniquePolicy(keys=options.unique_key).task_id(func, call_args, call_kwargs)
+        task_id = UniquePolicy(keys=options.unique_key).task_id(
+            func, call_args, call_kwargs
+        )
     else:
         task_id = new_task_id()
     retry_method = options.retry_method

@@ -77,7 +77,9 @@ class WorkerCycle:
             Whether any work was done.
         """
         did_work = self.promote_due() > 0
-        queues = [q for q in self.store.queue_names(TaskState.QUEUED) if self.handles(q)]
+        queues = [
+            q for q in self.store.queue_names(TaskState.QUEUED) if self.handles(q)
+        ]
         random.shuffle(queues)
         for queue in queues:
             if should_stop():
