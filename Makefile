@@ -9,7 +9,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stamp
 
-LINT_DIRS := src tests scripts
+LINT_DIRS := src tests scripts examples
 COUNT_DIRS := src tests
 
 .PHONY: help install lint lint-ruff lint-imports lint-lines type unit integration \

@@ -1,0 +1,1 @@
+"""Examples of Tiger tasks and the ``make demo`` script."""

@@ -59,7 +59,10 @@ def main() -> int:
         worker.run(once=True)
         time.sleep(0.2)
     total, failed = Task.tasks_from_queue(tiger, QUEUE, "error", load_executions=1)
-    print(f"\nSettled: {6 - total} succeeded, {total} in the error queue:", file=sys.stderr)
+    print(
+        f"\nSettled: {6 - total} succeeded, {total} in the error queue:",
+        file=sys.stderr,
+    )
     for task in failed:
         name = task.executions[-1]["exception_name"] if task.executions else "?"
         print(f"  {task.serialized_func:35} {name}", file=sys.stderr)

@@ -56,7 +56,7 @@ from tiger_core.errors import ConfigError
     "--prefix", default="t", show_default=True, help="Redis key prefix (REDIS_PREFIX)."
 )
 @click.version_option(__version__, prog_name="tiger-worker")
-def cli(  # noqa: PLR0913 - one parameter per command-line option
+def cli(  # noqa: PLR0913, PLR0917 - click passes one parameter per option
     url: str,
     queues: str | None,
     exclude_queues: str | None,

@@ -19,11 +19,11 @@ class TigerError(Exception):
     """Base class of Tiger's own, catchable errors."""
 
 
-class TaskNotFound(TigerError):  # noqa: N818 - TaskTiger's public name
+class TaskNotFound(TigerError):
     """A task is not where the caller expected it (queue, state or payload missing)."""
 
 
-class LeaseLost(TigerError):  # noqa: N818 - a domain signal, not a programming error
+class LeaseLost(TigerError):
     """A worker tried to move a task out of ``active`` that it no longer owns.
 
     Raised when the worker's lease on the task expired or the task was handed to
@@ -39,7 +39,7 @@ class TaskImportError(ImportError):
     """A task function, exception class or retry function cannot be imported."""
 
 
-class StopRetry(Exception):  # noqa: N818 - TaskTiger's public name
+class StopRetry(Exception):
     """Raised by a custom retry function to stop retrying."""
 
 

@@ -47,12 +47,13 @@ class TaskStore(Protocol):
     ) -> list[StoredTask]:
         """Move up to ``limit`` of the oldest queued ids to ``active``, atomically.
 
-        Each claimed id is owned by ``owner`` and scored ``now`` in ``active``; the
-        score is its heartbeat, and a task whose heartbeat is older than the lease
-        timeout may be taken over by crash recovery. An id that is already active (a unique
-        task whose twin runs) is not claimed: it moves to ``scheduled`` at
-        ``busy_retry_at`` (or keeps an earlier due time). The payloads and the
-        executions counts come back in the same call; a missing or undecodable
+        Each claimed id is owned by ``owner`` and scored ``now`` in ``active``;
+        the score is its heartbeat, and a task whose heartbeat is older than the
+        lease timeout may be taken over by crash recovery. An id that is already
+        active (a unique task whose twin runs) is not claimed: it moves to
+        ``scheduled`` at ``busy_retry_at`` (or keeps an earlier due time). The
+        payloads and executions counts are returned too (read right after the
+        atomic move; Redis needs a second round trip); a missing or undecodable
         payload is returned with ``data=None`` and ``problem`` set, never raised.
         """
         ...
@@ -78,7 +79,7 @@ class TaskStore(Protocol):
         """
         ...
 
-    def fail(
+    def fail(  # noqa: PLR0913 - keyword-only inputs of one atomic operation
         self,
         queue: str,
         task_id: str,
@@ -120,7 +121,7 @@ class TaskStore(Protocol):
         ...
 
     def promote_due(self, queue: str, *, now: float, limit: int) -> int:
-        """Move up to ``limit`` scheduled tasks due by ``now`` to ``queued``, atomically.
+        """Move up to ``limit`` scheduled tasks due by ``now`` to queued, atomically.
 
         An id that is already queued just leaves ``scheduled``. Returns the number
         of ids that entered ``queued``; when it is positive the queue is announced.

@@ -202,7 +202,7 @@ class Task:
         return cls(tiger, _stored=stored)
 
     @classmethod
-    def tasks_from_queue(  # noqa: PLR0913 - TaskTiger's public signature
+    def tasks_from_queue(  # noqa: PLR0913, PLR0917 - TaskTiger's public signature
         cls,
         tiger: TaskTiger,
         queue: str,

@@ -37,7 +37,7 @@ class TaskTiger:
         clock: the time source (the system clock by default).
     """
 
-    def __init__(  # noqa: PLR0913 - TaskTiger's signature plus two ports
+    def __init__(
         self,
         connection: redis.Redis | None = None,
         config: Mapping[str, Any] | None = None,
@@ -132,7 +132,7 @@ class TaskTiger:
 
         return decorate(_fn) if _fn is not None else decorate
 
-    def delay(  # noqa: PLR0913 - TaskTiger's public signature
+    def delay(
         self,
         func: Callable[..., Any],
         args: Sequence[Any] | None = None,

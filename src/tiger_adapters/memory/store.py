@@ -161,7 +161,7 @@ class MemoryTaskStore:
         self._remove(TaskState.ACTIVE, queue, task_id)
         self._owners.pop((queue, task_id), None)
 
-    def fail(
+    def fail(  # noqa: PLR0913 - keyword-only inputs of one atomic operation
         self,
         queue: str,
         task_id: str,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from redis.client import Pipeline
+
 from tiger_adapters import codec
 from tiger_adapters.redis.keys import KeySchema
 from tiger_core.model.state import TaskState

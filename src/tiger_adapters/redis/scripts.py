@@ -19,6 +19,7 @@ from typing import Any
 
 import redis
 from redis.commands.core import Script
+
 from tiger_adapters.redis.keys import KeySchema
 from tiger_core.model.state import TaskState
 

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 import redis
 from redis.exceptions import ResponseError
+
 from tiger_adapters import codec
 from tiger_adapters.redis.keys import KeySchema
 from tiger_adapters.redis.reads import build_tasks, queue_reads

@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterator
 
 
 def dotted_prefixes(queue: str) -> Iterator[str]:
-    """Yield ``a.b.c``, ``a.b``, ``a``: the queue and its parents, most specific first."""
+    """Yield ``a.b.c``, ``a.b``, ``a``: the queue, then its parents up to the root."""
     parts = queue.split(".")
     for end in range(len(parts), 0, -1):
         yield ".".join(parts[:end])

@@ -232,7 +232,7 @@ def exception_matches(exception_name: str, retry_on: Sequence[str]) -> bool:
             candidate = import_attribute(name)
         except ImportError:
             continue
-        if isinstance(raised, type) and isinstance(candidate, type):
-            if issubclass(raised, candidate):
-                return True
+        both_classes = isinstance(raised, type) and isinstance(candidate, type)
+        if both_classes and issubclass(raised, candidate):
+            return True
     return False

@@ -114,7 +114,7 @@ class WorkerCycle:
         return bool(claimed)
 
     def run_task(self, task: StoredTask) -> None:
-        """Execute one claimed task and settle its outcome; never raises for the task."""
+        """Run one claimed task and settle its outcome; task failures never raise."""
         log = self.log.bind(task_id=task.id, queue=task.queue)
         if task.data is None:
             self._unusable(task, log)

@@ -24,7 +24,7 @@ def test_defaults_match_tasktiger() -> None:
 
 def test_unknown_key_is_rejected_with_a_suggestion() -> None:
     """A misspelt key is refused and the closest real key is suggested."""
-    with pytest.raises(ConfigError, match="'DEFAULT_QUEUES'.*'DEFAULT_QUEUE'"):
+    with pytest.raises(ConfigError, match=r"'DEFAULT_QUEUES'.*'DEFAULT_QUEUE'"):
         TigerConfig.from_mapping({"DEFAULT_QUEUES": "x"})
 
 

@@ -43,7 +43,11 @@ def test_missing_key_counts_as_null() -> None:
 
 def test_policies_derive_the_same_ids() -> None:
     """UniquePolicy and LockPolicy compute TaskTiger's ids."""
-    call = ("tests.tasks:unique_task", [], {"value": 1})
+    call: tuple[str, list[int], dict[str, int]] = (
+        "tests.tasks:unique_task",
+        [],
+        {"value": 1},
+    )
 
     assert UniquePolicy().task_id(*call) == LockPolicy().lock_id(*call)
     assert UniquePolicy(keys=("value",)).task_id(*call) == keyed_unique_id(

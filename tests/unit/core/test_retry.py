@@ -81,7 +81,7 @@ def test_bare_callable_is_serialized_with_no_args() -> None:
 
 def test_wire_functions_behave_like_tasktiger() -> None:
     """TaskTiger's _fixed path is importable and raises StopRetry past the limit."""
-    from tiger_core.functions import import_attribute  # noqa: PLC0415
+    from tiger_core.functions import import_attribute
 
     func = import_attribute("tasktiger.retry:_fixed")
 
