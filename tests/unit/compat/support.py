@@ -1,4 +1,4 @@
-"""Helpers of the facade tests: a fake clock, a sync drain and a reversible decorator."""
+"""Facade test helpers: a fake clock, a sync drain and a reversible decorator."""
 
 from __future__ import annotations
 

@@ -52,7 +52,7 @@ def test_delay_with_args_and_kwargs_runs_the_call(
 def test_decorator_stores_options_and_adds_delay(
     tiger: TaskTiger, tmp_path: Path
 ) -> None:
-    """``@tiger.task(...)`` keeps its options on the function and ``func.delay`` uses them."""
+    """``@tiger.task(...)`` keeps options on the function; ``func.delay`` uses them."""
     path = str(tmp_path / "out")
     with decorated(
         tiger,
@@ -75,7 +75,7 @@ def test_decorator_stores_options_and_adds_delay(
 
 
 def test_decorator_hard_timeout_is_not_stored(tiger: TaskTiger) -> None:
-    """A decorator's hard_timeout stays on the function, out of the JSON (compat 3.3)."""
+    """A decorator's hard_timeout stays on the function, out of the JSON (3.3)."""
     with decorated(tiger, sample_tasks.options_target, hard_timeout=7) as func:
         task = func.delay("unused", value=1)
 
@@ -128,7 +128,7 @@ def test_unique_tasks_are_deduplicated(tiger: TaskTiger, tmp_path: Path) -> None
 def test_when_schedules_then_runs_once_due(
     tiger: TaskTiger, clock: FakeClock, tmp_path: Path, when: Any
 ) -> None:
-    """A task delayed with ``when`` waits in scheduled and runs once the clock is due."""
+    """A task delayed with ``when`` waits in scheduled and runs once it is due."""
     path = str(tmp_path / "out")
     task = tiger.delay(sample_tasks.record, args=[path, "ran"], when=when)
     drain(tiger)
@@ -186,8 +186,19 @@ STAMPS = ["time_last_queued", "scheduled_at"]
             {"lock": True, "max_stored_executions": 0},
             ["id", "func", "lock", "args", "kwargs", "max_stored_executions"],
         ),
+        ([1, 2], {}, {"max_queue_size": 5}, ["id", "func", "args"]),
     ],
-    ids=["plain", "no-args", "unique", "unique-key", "retry", "retry-on", "hard", "lock"],
+    ids=[
+        "plain",
+        "no-args",
+        "unique",
+        "unique-key",
+        "retry",
+        "retry-on",
+        "hard",
+        "lock",
+        "delay-max-queue-size",
+    ],
 )
 def test_task_data_has_exactly_tasktigers_keys(
     tiger: TaskTiger,
@@ -250,13 +261,15 @@ def test_from_id_of_an_unknown_task_raises(tiger: TaskTiger) -> None:
     with pytest.raises(TaskNotFound) as excinfo:
         Task.from_id(tiger, "q", "error", task.id)
 
-    assert str(excinfo.value) == f'Task {task.id} not found in queue "q" in state "error".'
+    assert (
+        str(excinfo.value) == f'Task {task.id} not found in queue "q" in state "error".'
+    )
 
 
 def test_tasks_from_queue_pages_oldest_first(
     tiger: TaskTiger, clock: FakeClock
 ) -> None:
-    """``tasks_from_queue`` skips the newest ``skip`` and returns ``limit``, ascending."""
+    """``tasks_from_queue`` skips the newest ``skip``, returns ``limit``, ascending."""
     ids = []
     for n in range(5):
         ids.append(tiger.delay(sample_tasks.add, args=[n, n]).id)
