@@ -31,6 +31,10 @@ class LeaseLost(TigerError):
     """
 
 
+class MalformedTask(TigerError):
+    """A stored task payload cannot be decoded; recorded, never raised by a worker."""
+
+
 class ConfigError(TigerError, ValueError):
     """A configuration value is invalid; the message names the key and the value."""
 
@@ -91,4 +95,5 @@ WIRE_NAMES: dict[type[BaseException], str] = {
     QueueFullException: "tasktiger.exceptions:QueueFullException",
     StopRetry: "tasktiger.exceptions:StopRetry",
     TaskNotFound: "tasktiger.exceptions:TaskNotFound",
+    MalformedTask: "tiger_core.errors:MalformedTask",
 }

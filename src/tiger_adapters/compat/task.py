@@ -57,11 +57,15 @@ class Task:
             return
         if func is None:
             raise TypeError("Task() needs a function")
-        resolved = make_options(**options).merged_over(function_options(func))
+        explicit = make_options(**options)
+        resolved = explicit.merged_over(function_options(func))
         self._queue = resolved.queue or tiger.config.DEFAULT_QUEUE
         self._state = None
+        # As in TaskTiger, a decorator's hard_timeout is read from the function by
+        # the worker, so only an explicit one is stored with the task.
+        stored = resolved.model_copy(update={"hard_timeout": explicit.hard_timeout})
         self._data = build_task(
-            serialize_func_name(func), args, kwargs, resolved, tiger.config
+            serialize_func_name(func), args, kwargs, stored, tiger.config
         )
 
     # -- properties ----------------------------------------------------------
@@ -144,8 +148,17 @@ class Task:
 
     # -- actions ---------------------------------------------------------------
 
-    def delay(self, when: dt.datetime | dt.timedelta | None = None) -> None:
-        """Queue the task now, or schedule it for ``when``."""
+    def delay(
+        self,
+        when: dt.datetime | dt.timedelta | None = None,
+        max_queue_size: int | None = None,
+    ) -> None:
+        """Queue the task now, or schedule it for ``when``.
+
+        ``max_queue_size`` is accepted for TaskTiger compatibility; its limit is not
+        enforced yet.
+        """
+        del max_queue_size
         now = self.tiger.clock.now()
         self._data, self._state = enqueue_task(
             self.tiger.store,

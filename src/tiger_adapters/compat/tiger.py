@@ -157,8 +157,10 @@ class TaskTiger:
         """
         from tiger_adapters.compat.task import Task  # noqa: PLC0415 - import cycle
 
+        # TaskTiger stores max_queue_size only when Task() or @task is given it.
+        max_queue_size = options.pop("max_queue_size", None)
         task = Task(self, func, args=args, kwargs=kwargs, **options)
-        task.delay(when=when)
+        task.delay(when=when, max_queue_size=max_queue_size)
         return task
 
     def run_worker(

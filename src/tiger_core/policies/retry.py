@@ -28,7 +28,7 @@ class FixedRetry(_Policy):
     """Wait ``delay`` seconds between attempts, at most ``max_retries`` retries."""
 
     kind: Literal["fixed"] = "fixed"
-    delay: float = Field(ge=0)
+    delay: int | float = Field(ge=0)
     max_retries: int = Field(ge=0)
 
     def next_delay(self, attempt: int) -> float | None:
@@ -44,8 +44,8 @@ class LinearRetry(_Policy):
     """Wait ``delay + increment * (attempt - 1)`` seconds."""
 
     kind: Literal["linear"] = "linear"
-    delay: float = Field(ge=0)
-    increment: float
+    delay: int | float = Field(ge=0)
+    increment: int | float
     max_retries: int = Field(ge=0)
 
     def next_delay(self, attempt: int) -> float | None:
@@ -66,8 +66,8 @@ class ExponentialRetry(_Policy):
     """Wait ``delay * factor ** (attempt - 1)`` seconds."""
 
     kind: Literal["exponential"] = "exponential"
-    delay: float = Field(ge=0)
-    factor: float = Field(gt=0)
+    delay: int | float = Field(ge=0)
+    factor: int | float = Field(gt=0)
     max_retries: int = Field(ge=0)
 
     def next_delay(self, attempt: int) -> float | None:

@@ -19,7 +19,7 @@ class TaskOptions(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     queue: str | None = Field(default=None, min_length=1)
-    hard_timeout: float | None = Field(default=None, gt=0)
+    hard_timeout: int | float | None = Field(default=None, gt=0)
     unique: bool | None = None
     unique_key: tuple[str, ...] | str | None = None
     lock: bool | None = None

@@ -9,7 +9,7 @@ from typing import Any
 import structlog
 
 from tiger_core.config import TigerConfig
-from tiger_core.errors import LeaseLost, TaskImportError
+from tiger_core.errors import LeaseLost, MalformedTask, TaskImportError
 from tiger_core.functions import exception_name, import_attribute
 from tiger_core.model.execution import (
     ExecutionRecord,
@@ -24,7 +24,7 @@ from tiger_core.ports import Clock, Executor, TaskStore
 from tiger_core.services.settle import retry_delay
 
 #: The exception name recorded for a payload that cannot be decoded.
-MALFORMED_TASK = "tiger_core.errors:MalformedTask"
+MALFORMED_TASK = exception_name(MalformedTask)
 
 
 class WorkerCycle:
