@@ -53,6 +53,26 @@ class TigerConfig(BaseModel):
     POLL_TASK_QUEUES_INTERVAL: float = Field(default=0.1, ge=0)
     #: Announce newly queued tasks on the activity channel.
     PUBLISH_QUEUED_TASKS: bool = True
+    #: Longest wait for new work per loop iteration (pub/sub mode), in seconds.
+    SELECT_TIMEOUT: float = Field(default=1, ge=0)
+    #: After the first activity message, wait this long for more (capped).
+    SELECT_BATCH_TIMEOUT: float = Field(default=0, ge=0)
+    #: ``delay`` of a task due now runs it at once, in-process.
+    ALWAYS_EAGER: bool = False
+    #: Minimum seconds between two scans for expired (abandoned) active tasks.
+    REQUEUE_EXPIRED_TASKS_INTERVAL: float = Field(default=30, ge=0)
+    #: Most expired tasks handled per scan.
+    REQUEUE_EXPIRED_TASKS_BATCH_SIZE: int = Field(default=10, ge=1)
+    #: Minimum seconds between two promotions of scheduled tasks by one worker group.
+    QUEUE_SCHEDULED_TASKS_TIME: float = Field(default=1, ge=0)
+    #: Queue name -> batch size; applies to subqueues, most specific name wins.
+    BATCH_QUEUES: dict[str, int] = {}
+    #: Seconds between "stats" log lines; 0 turns them off.
+    STATS_INTERVAL: float = Field(default=60, ge=0)
+    #: Queues (and subqueues) that at most one worker processes at a time.
+    SINGLE_WORKER_QUEUES: tuple[str, ...] = ()
+    #: Context-manager instances entered around every task execution.
+    CHILD_CONTEXT_MANAGERS: tuple[Any, ...] = ()
 
     @field_validator("DEFAULT_RETRY_METHOD", mode="before")
     @classmethod
@@ -61,7 +81,9 @@ class TigerConfig(BaseModel):
             return retry_from_option(value)
         return value
 
-    @field_validator("ONLY_QUEUES", "EXCLUDE_QUEUES", mode="before")
+    @field_validator(
+        "ONLY_QUEUES", "EXCLUDE_QUEUES", "SINGLE_WORKER_QUEUES", mode="before"
+    )
     @classmethod
     def _queue_list(cls, value: Any) -> Any:
         if isinstance(value, str):
