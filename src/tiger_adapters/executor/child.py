@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
+from tiger_adapters.executor.context import running
 from tiger_core.errors import JobTimeoutException, RetryException
 from tiger_core.functions import exception_name, import_attribute
 from tiger_core.model.execution import (
@@ -59,14 +60,16 @@ def run_request(request: ExecutionRequest, *, host: str) -> ExecutionReport:
 
 def _call(func: Callable[..., Any], request: ExecutionRequest) -> None:
     """Call ``func`` for the tasks of ``request``, as a batch or one by one."""
-    if getattr(func, "_task_batch", False):
-        batch = [{"args": task.args, "kwargs": task.kwargs} for task in request.tasks]
-        with soft_timeout(max(task.hard_timeout for task in request.tasks)):
-            func(batch)
-        return
-    for task in request.tasks:
-        with soft_timeout(task.hard_timeout):
-            func(*task.args, **task.kwargs)
+    is_batch = bool(getattr(func, "_task_batch", False))
+    with running(request, is_batch=is_batch):
+        if is_batch:
+            batch = [{"args": t.args, "kwargs": t.kwargs} for t in request.tasks]
+            with soft_timeout(max(task.hard_timeout for task in request.tasks)):
+                func(batch)
+            return
+        for task in request.tasks:
+            with soft_timeout(task.hard_timeout):
+                func(*task.args, **task.kwargs)
 
 
 def _failure_record(
