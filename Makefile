@@ -12,7 +12,7 @@ STAMP := $(VENV)/.stamp
 LINT_DIRS := src tests scripts examples
 COUNT_DIRS := src tests
 
-.PHONY: help install lint lint-ruff lint-imports lint-lines type unit integration \
+.PHONY: help install tasktiger-venv lint lint-ruff lint-imports lint-lines type unit integration \
         test check demo fmt clean distclean
 
 help: ## Show this help
@@ -27,6 +27,18 @@ $(STAMP): pyproject.toml
 	touch $@
 
 install: $(STAMP) ## Create .venv and install the project with dev extras
+
+# PyPI's TaskTiger for the interop tests, in its own venv: it pins redis<5, while
+# Tiger uses a current redis-py. Tests run it as a subprocess.
+TT_VENV ?= .venv-tasktiger
+TT_STAMP := $(TT_VENV)/.stamp
+
+$(TT_STAMP):
+	$(PYTHON) -m venv $(TT_VENV)
+	$(TT_VENV)/bin/python -m pip install --quiet 'tasktiger==0.26.3' 'redis>=4.6,<5' croniter
+	touch $@
+
+tasktiger-venv: $(TT_STAMP) ## Create .venv-tasktiger (TaskTiger 0.26.3, for interop tests)
 
 lint: lint-ruff type lint-imports lint-lines ## ruff + mypy --strict + import-linter + line counts
 
@@ -46,10 +58,10 @@ type: install ## mypy --strict over src and tests
 unit: install ## Unit tests
 	$(BIN)/python -m pytest tests/unit
 
-integration: install ## Integration tests (real redis-server)
+integration: install tasktiger-venv ## Integration tests (real redis-server)
 	$(BIN)/python -m pytest tests/integration
 
-test: install ## All tests
+test: install tasktiger-venv ## All tests
 	$(BIN)/python -m pytest tests
 
 check: lint type test ## Everything CI runs

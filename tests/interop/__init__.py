@@ -1,0 +1,1 @@
+"""Interop tests' helpers: drive PyPI's TaskTiger from its own virtualenv."""
