@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from tiger_core.errors import QueueFullException
 from tiger_core.model.execution import ExecutionRecord
 from tiger_core.model.task import TaskData
 
@@ -81,3 +82,28 @@ def decode_records(raws: list[str] | list[bytes]) -> list[dict[str, Any]]:
             text = raw.decode(errors="replace") if isinstance(raw, bytes) else raw
             records.append({"raw": text})
     return records
+
+
+def patch_payload(raw: str, **fields: Any) -> str:
+    """Return the payload text ``raw`` with ``fields`` set, all else unchanged.
+
+    Python's ``json`` reads and writes back every value it wrote exactly (key order,
+    floats, large integers, empty lists), so only the patched fields change; this
+    is how ``update_scheduled_time`` avoids TaskTiger's cjson corruption (8.6).
+
+    Raises:
+        ValueError: ``raw`` is not a JSON object.
+    """
+    value = json.loads(raw)
+    if not isinstance(value, dict):
+        raise ValueError("payload is not a JSON object")
+    value.update(fields)
+    return json.dumps(value)
+
+
+def queue_full(queue: str, size: int, limit: int) -> QueueFullException:
+    """Return the error of an enqueue refused by ``max_queue_size``."""
+    return QueueFullException(
+        f"queue {queue!r} holds {size} tasks (queued, scheduled and active); "
+        f"max_queue_size is {limit}"
+    )

@@ -9,10 +9,11 @@ from dependency_injector import containers, providers
 
 from tiger_adapters.clock import SystemClock
 from tiger_adapters.compat import TaskTiger
-from tiger_adapters.memory import MemoryTaskStore
-from tiger_adapters.redis import RedisTaskStore
+from tiger_adapters.memory import MemoryLockStore, MemoryTaskStore
+from tiger_adapters.redis import RedisClock, RedisLockStore, RedisTaskStore
 from tiger_cli.settings import WorkerSettings
 from tiger_core.config import TigerConfig
+from tiger_core.ports import ErrorReporter
 
 
 class RedisUnavailableError(RuntimeError):
@@ -39,6 +40,37 @@ def redis_client(url: str) -> Iterator[redis.Redis]:
         client.close()
 
 
+class ReportingUnavailableError(RuntimeError):
+    """An error reporter was asked for but cannot be set up."""
+
+
+def make_error_reporters(sentry_dsn: str | None) -> Iterator[list[ErrorReporter]]:
+    """The worker's error reporters; pending reports are sent on shutdown.
+
+    Raises:
+        ReportingUnavailableError: sentry-sdk is missing or the DSN is malformed.
+    """
+    if not sentry_dsn:
+        yield []
+        return
+    try:
+        from tiger_adapters.reporting.sentry import (  # noqa: PLC0415 - optional
+            SentryErrorReporter,
+        )
+    except ImportError as exc:
+        raise ReportingUnavailableError(
+            "--sentry-dsn needs sentry-sdk: pip install 'tiger-queue[sentry]'"
+        ) from exc
+    try:
+        reporter = SentryErrorReporter.from_dsn(sentry_dsn)
+    except Exception as exc:  # sentry_sdk raises BadDsn, a plain Exception
+        raise ReportingUnavailableError(f"invalid Sentry DSN: {exc}") from exc
+    try:
+        yield [reporter]
+    finally:
+        reporter.close()
+
+
 def _backend(settings: WorkerSettings) -> str:
     return settings.backend
 
@@ -48,8 +80,15 @@ class Container(containers.DeclarativeContainer):
 
     settings = providers.Dependency(instance_of=WorkerSettings)
     config = providers.Singleton(TigerConfig.from_mapping, settings.provided.config)
-    clock = providers.Singleton(SystemClock)
     redis = providers.Resource(redis_client, url=settings.provided.url)
+    clock = providers.Selector(
+        providers.Callable(_backend, settings),
+        memory=providers.Singleton(SystemClock),
+        redis=providers.Singleton(RedisClock, redis),
+    )
+    error_reporters = providers.Resource(
+        make_error_reporters, sentry_dsn=settings.provided.sentry_dsn
+    )
     store = providers.Selector(
         providers.Callable(_backend, settings),
         memory=providers.Singleton(MemoryTaskStore),
@@ -60,9 +99,17 @@ class Container(containers.DeclarativeContainer):
             publish=config.provided.PUBLISH_QUEUED_TASKS,
         ),
     )
+    locks = providers.Selector(
+        providers.Callable(_backend, settings),
+        memory=providers.Singleton(MemoryLockStore),
+        redis=providers.Singleton(
+            RedisLockStore, redis, prefix=config.provided.REDIS_PREFIX
+        ),
+    )
     tiger = providers.Singleton(
         TaskTiger,
         config=settings.provided.config,
         store=store,
         clock=clock,
+        locks=locks,
     )

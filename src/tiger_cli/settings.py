@@ -2,41 +2,39 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from tiger_adapters.compat.worker_cli import WorkerRunOptions
+from tiger_core.config import TigerConfig
 
 #: URL schemes served by the Redis store.
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 
+#: Environment variables ``TIGER_<KEY>`` set config keys (e.g. TIGER_STATS_INTERVAL).
+ENV_PREFIX = "TIGER_"
 
-class WorkerSettings(BaseModel):
+
+class WorkerSettings(WorkerRunOptions):
     """Validated settings of a worker process (from options and the environment).
+
+    Besides the run options of :class:`WorkerRunOptions`:
 
     Attributes:
         url: ``redis://``, ``rediss://`` or ``unix://`` for Redis; ``memory://`` for
             the in-process store (single process only: tasks must be queued by
             the same process).
-        queues: process only these queues (and subqueues).
-        exclude_queues: skip these queues (and subqueues).
-        modules: modules imported before the first task (shared by the forks).
-        executor: "fork" or "sync".
-        exit_after_minutes: stop after this many minutes.
-        store_tracebacks: override STORE_TRACEBACKS.
         config: TaskTiger config keys.
+        sentry_dsn: report failed executions to this Sentry project.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     url: str = "redis://localhost:6379/0"
-    queues: tuple[str, ...] | None = None
-    exclude_queues: tuple[str, ...] | None = None
-    modules: tuple[str, ...] = ()
-    executor: Literal["fork", "sync"] = "fork"
-    exit_after_minutes: float | None = Field(default=None, gt=0)
-    store_tracebacks: bool | None = None
-    config: dict[str, Any] = {}
+    config: dict[str, Any] = Field(default_factory=dict)
+    sentry_dsn: str | None = None
 
     @field_validator("url")
     @classmethod
@@ -55,8 +53,49 @@ class WorkerSettings(BaseModel):
         return "memory" if urlsplit(self.url).scheme == "memory" else "redis"
 
 
-def split_list(value: str | None) -> tuple[str, ...] | None:
-    """Split a comma-separated option into names (None stays None)."""
-    if value is None:
-        return None
-    return tuple(part.strip() for part in value.split(",") if part.strip())
+def redis_url(
+    host: str | None, port: int | None, password: str | None, db: int | None
+) -> str:
+    """The ``redis://`` URL of TaskTiger's connection options (with its defaults)."""
+    auth = f":{quote(password, safe='')}@" if password else ""
+    return f"redis://{auth}{host or 'localhost'}:{port or 6379}/{db or 0}"
+
+
+def parse_value(key: str, text: str) -> Any:
+    """The value of config ``key`` from text: JSON when it parses (5, true, ["a"]).
+
+    Text keys (REDIS_PREFIX, LOGGER_NAME, ...) and text that is not JSON stay text.
+    """
+    field = TigerConfig.model_fields.get(key)
+    if field is not None and field.annotation is str:
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def config_from(
+    environ: Mapping[str, str], items: Iterable[str], prefix: str | None
+) -> dict[str, Any]:
+    """Collect config keys: ``TIGER_<KEY>`` variables, then ``KEY=VALUE`` items.
+
+    Later sources win; ``prefix`` (``--prefix``) wins over both for REDIS_PREFIX.
+    Only known keys are read from the environment; items are validated later by
+    :meth:`TigerConfig.from_mapping`, which names an unknown key or a bad value.
+
+    Raises:
+        ValueError: an item has no ``=``.
+    """
+    config: dict[str, Any] = {}
+    for key in TigerConfig.model_fields:
+        if ENV_PREFIX + key in environ:
+            config[key] = parse_value(key, environ[ENV_PREFIX + key])
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--config expects KEY=VALUE, got {item!r}")
+        config[key.strip()] = parse_value(key.strip(), value)
+    if prefix is not None:
+        config["REDIS_PREFIX"] = prefix
+    return config

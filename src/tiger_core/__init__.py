@@ -34,7 +34,7 @@ from tiger_core.policies import (
     fixed,
     linear,
 )
-from tiger_core.ports import Clock, Executor, TaskStore
+from tiger_core.ports import Clock, Executor, LockStore, TaskStore
 from tiger_core.services.options import TaskOptions
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "LeaseLost",
     "LinearRetry",
     "LockPolicy",
+    "LockStore",
     "QueueFullException",
     "RetryException",
     "RetryPolicy",

@@ -49,8 +49,12 @@ class TigerConfig(BaseModel):
     ONLY_QUEUES: tuple[str, ...] = ()
     #: Skip these queues (and their subqueues) when none are given.
     EXCLUDE_QUEUES: tuple[str, ...] = ()
-    #: Seconds an idle worker waits before looking for work again.
-    POLL_TASK_QUEUES_INTERVAL: float = Field(default=0.1, ge=0)
+    #: Polling mode when > 0: an idle worker sleeps this long, then re-reads the
+    #: queue set. 0 (the default): wait for announcements on ``P:activity``.
+    POLL_TASK_QUEUES_INTERVAL: float = Field(default=0, ge=0)
+    #: Pub/sub mode: seconds between two re-reads of the queued-queue set, so a
+    #: missed announcement delays a queue by at most this long (Tiger's own key).
+    QUEUE_RESYNC_INTERVAL: float = Field(default=10, gt=0)
     #: Announce newly queued tasks on the activity channel.
     PUBLISH_QUEUED_TASKS: bool = True
     #: Longest wait for new work per loop iteration (pub/sub mode), in seconds.
@@ -89,6 +93,16 @@ class TigerConfig(BaseModel):
         if isinstance(value, str):
             raise ValueError("must be a list of queue names, not a string")
         return value
+
+    def __getitem__(self, key: str) -> Any:
+        """Read a key as from TaskTiger's config dict (``tiger.config["KEY"]``).
+
+        Raises:
+            KeyError: the key is unknown.
+        """
+        if key not in type(self).model_fields:
+            raise KeyError(key)
+        return getattr(self, key)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None) -> TigerConfig:

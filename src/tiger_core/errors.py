@@ -12,7 +12,7 @@ import traceback
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tiger_core.policies.retry import RetryPolicy
+    from tiger_core.policies.retry import RetryOption
 
 
 class TigerError(Exception):
@@ -59,7 +59,8 @@ class RetryException(BaseException):
     """Raised inside a task to ask for a retry.
 
     Args:
-        method: a retry policy that overrides the task's own for this failure.
+        method: a retry policy (or TaskTiger's ``(f, args)`` pair, or a function)
+            that overrides the task's own for this failure.
         original_traceback: store the traceback of the exception being handled
             when this one is created, instead of this exception's own.
         log_error: when False, a permanent failure is logged as a warning and the
@@ -68,7 +69,7 @@ class RetryException(BaseException):
 
     def __init__(
         self,
-        method: RetryPolicy | None = None,
+        method: RetryOption | None = None,
         original_traceback: bool = False,
         log_error: bool = True,
     ) -> None:

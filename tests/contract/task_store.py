@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 
+from tests.contract.task_store_defer import DeferContract
+from tests.contract.task_store_limits import TaskStoreLimitsContract
+from tests.contract.task_store_runtime import RuntimeContract
 from tiger_core.errors import LeaseLost, TaskNotFound
 from tiger_core.model.execution import ExecutionRecord
 from tiger_core.model.state import TaskState
@@ -47,7 +50,7 @@ def claim(
     return [t.id for t in claimed]
 
 
-class TaskStoreContract:
+class TaskStoreContract(DeferContract, RuntimeContract, TaskStoreLimitsContract):
     """Tests that every TaskStore adapter must pass."""
 
     def test_enqueue_makes_the_task_visible(self, store: TaskStore) -> None:

@@ -25,6 +25,7 @@ def test_core_exports() -> None:
         "LeaseLost",
         "LinearRetry",
         "LockPolicy",
+        "LockStore",
         "QueueFullException",
         "RetryException",
         "RetryPolicy",
@@ -47,9 +48,11 @@ def test_core_exports() -> None:
 
 def test_adapter_exports() -> None:
     """Each adapter package exports its adapters and nothing else."""
-    assert ["MemoryTaskStore"] == tiger_adapters.memory.__all__
+    assert ["MemoryLockStore", "MemoryTaskStore"] == tiger_adapters.memory.__all__
     assert {"ForkExecutor", "InlineExecutor"} == set(tiger_adapters.executor.__all__)
-    assert {"KeySchema", "RedisTaskStore"} <= set(tiger_adapters.redis.__all__)
+    assert {"KeySchema", "RedisLockStore", "RedisTaskStore"} <= set(
+        tiger_adapters.redis.__all__
+    )
 
 
 def test_compat_exports_tasktiger_names() -> None:

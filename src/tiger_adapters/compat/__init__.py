@@ -1,4 +1,9 @@
-"""Tiger's TaskTiger-shaped API: ``TaskTiger``, ``Task`` and ``Worker``.
+"""Tiger's drop-in for TaskTiger's public names (``from tasktiger import ...``).
+
+A TaskTiger user switches by changing imports only: ``tasktiger`` becomes
+``tiger_adapters.compat``, and ``tasktiger.<module>`` becomes
+``tiger_adapters.compat.<module>`` for ``exceptions``, ``retry``, ``schedule``,
+``runner``, ``executor``, ``logging`` and ``test_helpers``.
 
 The same objects work over Redis (the default, TaskTiger's data layout) and over
 the in-memory store (``TaskTiger(store=MemoryTaskStore())``), which is what you
@@ -17,6 +22,7 @@ from tiger_core.errors import (
     TaskNotFound,
 )
 from tiger_core.policies.retry import exponential, fixed, linear
+from tiger_core.policies.schedule import cron_expr, periodic
 
 __all__ = [
     "JobTimeoutException",
@@ -28,7 +34,9 @@ __all__ = [
     "TaskNotFound",
     "TaskTiger",
     "Worker",
+    "cron_expr",
     "exponential",
     "fixed",
     "linear",
+    "periodic",
 ]

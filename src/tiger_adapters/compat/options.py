@@ -34,6 +34,8 @@ def make_options(**values: Any) -> TaskOptions:
         pydantic.ValidationError: a value is invalid; the message names the option.
     """
     values = {key: value for key, value in values.items() if value is not None}
+    if not values.get("max_queue_size"):  # 0 means "no limit", as in TaskTiger
+        values.pop("max_queue_size", None)
     if "retry_on" in values:
         values["retry_on"] = tuple(_exception_path(e) for e in values["retry_on"])
     if "retry_method" in values:
@@ -52,9 +54,17 @@ def _exception_path(exc: type[BaseException] | str) -> str:
 
 
 def function_options(func: Callable[..., Any]) -> TaskOptions:
-    """Return the options that ``@task`` stored on ``func`` (none for plain ones)."""
+    """Return the options that ``@task`` stored on ``func`` (none for plain ones).
+
+    Read from the ``_task_<option>`` attributes, so a function decorated by
+    TaskTiger's own ``@tiger.task`` works too.
+    """
     stored = getattr(func, "_task_options", None)
-    return stored if isinstance(stored, TaskOptions) else TaskOptions()
+    if isinstance(stored, TaskOptions):
+        return stored
+    return make_options(
+        **{name: getattr(func, f"_task_{name}", None) for name in OPTION_NAMES}
+    )
 
 
 def exception_paths(classes: Iterable[type[BaseException]]) -> list[str]:

@@ -1,4 +1,4 @@
-"""Task: one task, to queue, inspect, retry, cancel or delete."""
+"""Task: one task, to queue, inspect, retry, cancel or delete (TaskTiger's Task)."""
 
 from __future__ import annotations
 
@@ -10,28 +10,32 @@ from tiger_adapters.compat.options import (
     epoch_to_datetime,
     function_options,
     make_options,
-    when_to_epoch,
 )
-from tiger_core.errors import TaskNotFound
+from tiger_adapters.compat.task_actions import TaskActions
+from tiger_core.errors import TaskImportError, TaskNotFound
 from tiger_core.functions import import_attribute, serialize_func_name
 from tiger_core.model.state import TaskState
 from tiger_core.model.task import StoredTask, TaskData
-from tiger_core.services.enqueue import build_task, enqueue_task
+from tiger_core.services.enqueue import build_task
 
 if TYPE_CHECKING:
     from tiger_adapters.compat.tiger import TaskTiger
 
 
-class Task:
+class Task(TaskActions):
     """A task of a TaskTiger instance, new (to be delayed) or loaded from storage.
 
     Args:
         tiger: the owning instance.
-        func: the task function; options stored by ``@task`` apply.
+        func: the task function; options stored by ``@tiger.task`` apply.
         args: positional arguments.
         kwargs: keyword arguments.
-        **options: the options of :meth:`TaskTiger.delay` (they win over the
-            decorator's).
+        queue: the queue (default: the function's, else ``DEFAULT_QUEUE``).
+        **options: hard_timeout, unique, unique_key, lock, lock_key, retry,
+            retry_on, retry_method, max_queue_size, max_stored_executions,
+            runner_class (they win over the decorator's).
+        _data: a raw payload (dict or TaskData) of a loaded task; nothing is
+            computed then. ``_state``, ``_ts`` and ``_executions`` go with it.
     """
 
     def __init__(
@@ -40,33 +44,46 @@ class Task:
         func: Callable[..., Any] | None = None,
         args: Sequence[Any] | None = None,
         kwargs: Mapping[str, Any] | None = None,
+        queue: str | None = None,
         *,
-        _stored: StoredTask | None = None,
+        _data: TaskData | Mapping[str, Any] | None = None,
+        _state: str | None = None,
+        _ts: Any = None,
+        _executions: list[dict[str, Any]] | None = None,
         **options: Any,
     ) -> None:
-        """Build a new task from a call, or wrap one read from storage."""
+        """Build a new task from a call, or wrap a payload read from storage."""
+        if func is not None and queue is None:
+            queue = self.queue_from_function(func, tiger)
         self.tiger = tiger
-        self._stored = _stored
-        self.executions: list[dict[str, Any]] = []
-        if _stored is not None:
-            assert _stored.data is not None
-            self._data = _stored.data
-            self._queue: str = _stored.queue
-            self._state: TaskState | None = _stored.state
-            self.executions = list(_stored.executions)
+        self._func = func
+        self._queue = queue or tiger.config.DEFAULT_QUEUE
+        self._state = str(TaskState(_state)) if _state else None
+        self._ts = _ts
+        self._executions = list(_executions or [])
+        if _data is not None:
+            self._data = (
+                _data
+                if isinstance(_data, TaskData)
+                else TaskData.model_validate(dict(_data))
+            )
             return
         if func is None:
-            raise TypeError("Task() needs a function")
-        explicit = make_options(**options)
+            raise TypeError("Task() needs a function (or _data)")
+        explicit = make_options(queue=queue, **options)
         resolved = explicit.merged_over(function_options(func))
-        self._queue = resolved.queue or tiger.config.DEFAULT_QUEUE
-        self._state = None
         # As in TaskTiger, a decorator's hard_timeout is read from the function by
         # the worker, so only an explicit one is stored with the task.
         stored = resolved.model_copy(update={"hard_timeout": explicit.hard_timeout})
         self._data = build_task(
             serialize_func_name(func), args, kwargs, stored, tiger.config
         )
+
+    @classmethod
+    def queue_from_function(cls, func: Callable[..., Any], tiger: TaskTiger) -> str:
+        """Return the function's ``@task`` queue, else ``DEFAULT_QUEUE``."""
+        queue = getattr(func, "_task_queue", None)
+        return queue if isinstance(queue, str) else tiger.config.DEFAULT_QUEUE
 
     # -- properties ----------------------------------------------------------
 
@@ -88,7 +105,7 @@ class Task:
     @property
     def state(self) -> str | None:
         """The state the task was loaded from or delayed into."""
-        return str(self._state) if self._state else None
+        return self._state
 
     @property
     def serialized_func(self) -> str:
@@ -97,18 +114,24 @@ class Task:
 
     @property
     def func(self) -> Callable[..., Any]:
-        """The task function, imported on first use (raises TaskImportError)."""
-        func: Callable[..., Any] = import_attribute(self._data.func)
-        return func
+        """The task function, imported on first use.
+
+        Raises:
+            TaskImportError: it cannot be imported.
+        """
+        if self._func is None:
+            self._func = import_attribute(self._data.func)
+        assert self._func is not None
+        return self._func
 
     @property
     def args(self) -> list[Any]:
-        """Positional arguments."""
+        """Positional arguments (empty when none)."""
         return self._data.call_args
 
     @property
     def kwargs(self) -> dict[str, Any]:
-        """Keyword arguments."""
+        """Keyword arguments (empty when none)."""
         return self._data.call_kwargs
 
     @property
@@ -122,6 +145,21 @@ class Task:
         return self._data.is_unique
 
     @property
+    def unique_key(self) -> list[str] | str | None:
+        """The kwarg names that form the unique id, if given."""
+        return self._data.unique_key
+
+    @property
+    def lock(self) -> bool:
+        """Whether the task takes a lock while it runs."""
+        return bool(self._data.lock)
+
+    @property
+    def lock_key(self) -> list[str] | str | None:
+        """The kwarg names that form the lock id, if given."""
+        return self._data.lock_key
+
+    @property
     def retry_method(self) -> tuple[str, list[Any]] | None:
         """The serialized retry method, ``(path, args)``."""
         return self._data.retry_method
@@ -132,9 +170,28 @@ class Task:
         return self._data.retry_on
 
     @property
-    def ts(self) -> dt.datetime | None:
-        """The score in the task's state (a naive UTC datetime), when loaded."""
-        return epoch_to_datetime(self._stored.score if self._stored else None)
+    def max_stored_executions(self) -> int | None:
+        """How many execution records are kept (None or 0: all)."""
+        return self._data.max_stored_executions
+
+    @property
+    def serialized_runner_class(self) -> str | None:
+        """The runner class's ``module:qualname``, if the task names one."""
+        return self._data.runner_class
+
+    @property
+    def ts(self) -> Any:
+        """The score of the task in its state, as TaskTiger gives it.
+
+        A naive UTC datetime for loaded tasks, the epoch float for a task just
+        delayed.
+        """
+        return self._ts
+
+    @property
+    def executions(self) -> list[dict[str, Any]]:
+        """The execution records loaded with the task (newest last)."""
+        return self._executions
 
     @property
     def time_last_queued(self) -> dt.datetime | None:
@@ -146,56 +203,40 @@ class Task:
         """When the task was due when queued (naive UTC)."""
         return epoch_to_datetime(self._data.scheduled_at)
 
-    # -- actions ---------------------------------------------------------------
+    def should_retry_on(
+        self, exception_class: type[BaseException], logger: Any = None
+    ) -> bool:
+        """Whether ``exception_class`` is a subclass of a class in ``retry_on``.
 
-    def delay(
-        self,
-        when: dt.datetime | dt.timedelta | None = None,
-        max_queue_size: int | None = None,
-    ) -> None:
-        """Queue the task now, or schedule it for ``when``.
-
-        ``max_queue_size`` is accepted for TaskTiger compatibility; its limit is not
-        enforced yet.
+        Classes that cannot be imported are logged (if ``logger``) and ignored.
         """
-        del max_queue_size
-        now = self.tiger.clock.now()
-        self._data, self._state = enqueue_task(
-            self.tiger.store,
-            self._data,
-            queue=self._queue,
-            when=when_to_epoch(when, now),
-            now=now,
-        )
-
-    def retry(self) -> None:
-        """Move an errored task back to queued (raises TaskNotFound otherwise)."""
-        self._move(TaskState.ERROR, TaskState.QUEUED)
-
-    def cancel(self) -> None:
-        """Remove a scheduled task (raises TaskNotFound otherwise)."""
-        self._move(TaskState.SCHEDULED, None)
-
-    def delete(self) -> None:
-        """Remove an errored task (raises TaskNotFound otherwise)."""
-        self._move(TaskState.ERROR, None)
-
-    def _move(self, from_state: TaskState, to_state: TaskState | None) -> None:
-        self.tiger.store.move(
-            self._queue,
-            self.id,
-            from_state=from_state,
-            to_state=to_state,
-            score=self.tiger.clock.now(),
-        )
-        self._state = to_state
-
-    def n_executions(self) -> int:
-        """Return the number of failed executions so far."""
-        state = self._state or TaskState.QUEUED
-        return self.tiger.store.get(self._queue, state, self.id).executions_count
+        for name in self.retry_on or []:
+            try:
+                candidate = import_attribute(name)
+            except TaskImportError:
+                if logger is not None:
+                    logger.error(
+                        "should_retry_on could not import class", exception_name=name
+                    )
+                continue
+            if isinstance(candidate, type) and issubclass(exception_class, candidate):
+                return True
+        return False
 
     # -- loading -----------------------------------------------------------------
+
+    @classmethod
+    def from_stored(cls, tiger: TaskTiger, stored: StoredTask) -> Task:
+        """Wrap a task read through the store port."""
+        data = stored.data or TaskData(id=stored.id, func="")
+        return cls(
+            tiger,
+            queue=stored.queue,
+            _data=data,
+            _state=str(stored.state),
+            _ts=epoch_to_datetime(stored.score),
+            _executions=list(stored.executions),
+        )
 
     @classmethod
     def from_id(
@@ -212,7 +253,7 @@ class Task:
         )
         if stored.data is None:
             raise TaskNotFound(stored.problem or f"Task {task_id} not found.")
-        return cls(tiger, _stored=stored)
+        return cls.from_stored(tiger, stored)
 
     @classmethod
     def tasks_from_queue(  # noqa: PLR0913, PLR0917 - TaskTiger's public signature
@@ -227,21 +268,18 @@ class Task:
     ) -> tuple[int, list[Task]]:
         """Return the number of tasks in the state and a page of them, oldest first.
 
-        Tasks whose payload vanished are skipped unless ``include_not_found``, in
-        which case they come back with only their id.
+        The page holds the newest ``limit`` tasks after skipping the ``skip``
+        newest. Tasks whose payload vanished are left out unless
+        ``include_not_found``, in which case they come back with only their id.
         """
         total, stored = tiger.store.list_tasks(
             queue, TaskState(state), skip=skip, limit=limit, executions=load_executions
         )
-        tasks: list[Task] = []
-        for item in stored:
-            if item.data is not None:
-                tasks.append(cls(tiger, _stored=item))
-            elif include_not_found:
-                placeholder = TaskData(id=item.id, func="")
-                tasks.append(
-                    cls(tiger, _stored=item.model_copy(update={"data": placeholder}))
-                )
+        tasks = [
+            cls.from_stored(tiger, item)
+            for item in stored
+            if item.data is not None or include_not_found
+        ]
         return total, tasks
 
     def __repr__(self) -> str:

@@ -10,13 +10,17 @@ import redis
 import structlog
 
 from tiger_adapters.clock import SystemClock
+from tiger_adapters.compat.current import CurrentTask, PermanentErrorHook
+from tiger_adapters.compat.inspection import Inspection
 from tiger_adapters.compat.options import OPTION_NAMES, make_options
 from tiger_adapters.logging import configure_logging
-from tiger_adapters.redis import RedisTaskStore
+from tiger_adapters.memory import MemoryLockStore
+from tiger_adapters.redis import RedisLockStore, RedisTaskStore
+from tiger_adapters.redis.clock import RedisClock
 from tiger_core.config import TigerConfig
 from tiger_core.functions import serialize_func_name
-from tiger_core.model.state import TaskState
-from tiger_core.ports import Clock, TaskStore
+from tiger_core.policies.schedule import CronSchedule, PeriodicSchedule
+from tiger_core.ports import Clock, ErrorReporter, LockStore, TaskStore
 
 if TYPE_CHECKING:
     from tiger_adapters.compat.task import Task
@@ -24,7 +28,7 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class TaskTiger:
+class TaskTiger(Inspection, CurrentTask):
     """Entry point of the API, shaped like TaskTiger's class of the same name.
 
     Args:
@@ -35,9 +39,11 @@ class TaskTiger:
         lazy_init: defer everything to :meth:`init`.
         store: any TaskStore, e.g. ``MemoryTaskStore()`` for tests; replaces Redis.
         clock: the time source (the system clock by default).
+        locks: task locks and queue slots; by default Redis locks on the Redis
+            store's client and prefix, or a ``MemoryLockStore`` for another store.
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - TaskTiger's arguments plus keyword-only ports
         self,
         connection: redis.Redis | None = None,
         config: Mapping[str, Any] | None = None,
@@ -46,6 +52,7 @@ class TaskTiger:
         *,
         store: TaskStore | None = None,
         clock: Clock | None = None,
+        locks: LockStore | None = None,
     ) -> None:
         """Build the instance, or only its registry when ``lazy_init`` is set."""
         self.periodic_task_funcs: dict[str, Callable[..., Any]] = {}
@@ -56,7 +63,9 @@ class TaskTiger:
                     "lazy_init=True takes no other arguments; pass them to init()"
                 )
             return
-        self.init(connection, config, setup_structlog, store=store, clock=clock)
+        self.init(
+            connection, config, setup_structlog, store=store, clock=clock, locks=locks
+        )
 
     def init(
         self,
@@ -66,6 +75,7 @@ class TaskTiger:
         *,
         store: TaskStore | None = None,
         clock: Clock | None = None,
+        locks: LockStore | None = None,
     ) -> None:
         """Finish construction (needed once after ``lazy_init=True``).
 
@@ -85,7 +95,11 @@ class TaskTiger:
             )
         self.connection = connection
         self.store: TaskStore = store
-        self.clock: Clock = clock or SystemClock()
+        self.locks: LockStore = locks or _default_locks(store)
+        # One clock for every host: Redis server time when Redis is used.
+        self.clock: Clock = clock or (
+            RedisClock(connection) if connection is not None else SystemClock()
+        )
         if setup_structlog:
             configure_logging()
         self.log = structlog.get_logger(self.config.LOGGER_NAME)
@@ -109,6 +123,13 @@ class TaskTiger:
         """
         batch = bool(options.pop("batch", False))
         schedule = options.pop("schedule", None)
+        if schedule is not None:
+            if not isinstance(schedule, PeriodicSchedule | CronSchedule):
+                raise TypeError(
+                    "schedule must be periodic(...) or cron_expr(...), "
+                    f"got {schedule!r}"
+                )
+            options["unique"] = True  # a periodic task is one unique task
         unknown = set(options) - set(OPTION_NAMES)
         if unknown:
             raise TypeError(f"unknown task option(s): {', '.join(sorted(unknown))}")
@@ -163,7 +184,7 @@ class TaskTiger:
         task.delay(when=when, max_queue_size=max_queue_size)
         return task
 
-    def run_worker(
+    def run_worker(  # noqa: PLR0913 - TaskTiger's run_worker arguments
         self,
         queues: str | None = None,
         module: str | None = None,
@@ -172,6 +193,7 @@ class TaskTiger:
         executor: str = "fork",
         exit_after: dt.timedelta | None = None,
         store_tracebacks: bool | None = None,
+        max_workers_per_queue: int | None = None,
     ) -> None:
         """Run a worker on this instance until it is stopped (SIGTERM or SIGINT).
 
@@ -182,6 +204,7 @@ class TaskTiger:
             executor: "fork" (a child per task) or "sync" (in-process).
             exit_after: stop after this much time (checked between tasks).
             store_tracebacks: override STORE_TRACEBACKS.
+            max_workers_per_queue: most workers processing one queue at once.
         """
         import importlib  # noqa: PLC0415 - only workers import user modules
 
@@ -195,13 +218,54 @@ class TaskTiger:
             exclude_queues=_split(exclude_queues),
             executor=executor,
             store_tracebacks=store_tracebacks,
+            max_workers_per_queue=max_workers_per_queue,
         )
         worker.run(exit_after=exit_after)
 
-    def get_queue_sizes(self, queue: str) -> dict[str, int]:
-        """Return the queued, scheduled and active counts of ``queue``."""
-        states = (TaskState.QUEUED, TaskState.SCHEDULED, TaskState.ACTIVE)
-        return {str(state): self.store.count(queue, state) for state in states}
+    def run_worker_with_args(
+        self, args: Sequence[str], *, error_reporters: Sequence[ErrorReporter] = ()
+    ) -> None:
+        """Run a worker on this instance from command-line ``args`` (TaskTiger's).
+
+        For launch scripts: ``tiger.run_worker_with_args(sys.argv[1:])`` takes the
+        options of ``tiger-worker`` that TaskTiger's command has, with this
+        instance's config and periodic tasks. The connection options are ignored.
+        Ends with ``SystemExit``, as a click command does.
+        """
+        from tiger_adapters.compat.worker_cli import (  # noqa: PLC0415 - cycle
+            run_worker_with_args,
+        )
+
+        run_worker_with_args(self, args, error_reporters=error_reporters)
+
+    def set_queue_system_lock(self, queue: str, timeout: float) -> None:
+        """Pause ``queue`` for ``timeout`` seconds for workers with a queue limit.
+
+        Workers started with ``max_workers_per_queue`` (``-M``), or processing a
+        SINGLE_WORKER_QUEUES queue, take no new task of ``queue`` until the lock
+        expires; running tasks finish. Workers without a limit are not affected.
+        Compatible with TaskTiger: the pause is ``SYSTEM_LOCK`` in ``P:qslock:<q>``.
+        """
+        self.locks.set_system_lock(queue, timeout=timeout, now=self.clock.now())
+
+    def get_queue_system_lock(self, queue: str) -> float | None:
+        """Return when the system lock of ``queue`` expires (epoch seconds), or None."""
+        return self.locks.get_system_lock(queue)
+
+    def _key(self, *parts: str) -> str:
+        """Return ``<REDIS_PREFIX>:part1:part2...`` (TaskTiger's key builder)."""
+        return ":".join([self.config.REDIS_PREFIX, *parts])
+
+    def permanent_error_hook(self) -> PermanentErrorHook:
+        """The error reporter that calls runners' ``on_permanent_error``."""
+        return PermanentErrorHook(self)
+
+
+def _default_locks(store: TaskStore) -> LockStore:
+    """Redis locks next to a Redis store (same client and prefix), else memory."""
+    if isinstance(store, RedisTaskStore):
+        return RedisLockStore(store.client, prefix=store.prefix)
+    return MemoryLockStore()
 
 
 def _split(value: str | None) -> list[str] | None:

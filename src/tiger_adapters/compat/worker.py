@@ -13,8 +13,14 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import TYPE_CHECKING
 
+import structlog
+
+from tiger_adapters.compat.queue_watch import QueueWatch
 from tiger_adapters.executor import ForkExecutor, InlineExecutor
-from tiger_core.ports import Executor
+from tiger_adapters.executor.context import bind_host
+from tiger_adapters.stats import TimedExecutor, WorkerStats
+from tiger_core.ports import ErrorReporter, Executor
+from tiger_core.services.periodic import queue_periodic_tasks
 from tiger_core.services.worker import WorkerCycle
 
 if TYPE_CHECKING:
@@ -34,9 +40,16 @@ class Worker:
         executor: "fork" (a child process per task, hard timeouts enforced by the
             parent), "sync" (in-process), or any Executor.
         store_tracebacks: override STORE_TRACEBACKS.
+        error_reporters: told about every failed execution (e.g.
+            ``SentryErrorReporter()``); their own errors are logged, never raised.
+        single_worker_queues: queues (and subqueues) processed by at most one
+            worker at a time (default: SINGLE_WORKER_QUEUES).
+        max_workers_per_queue: most workers processing one queue at once (``-M``;
+            default: no limit). Pausing a queue with
+            ``TaskTiger.set_queue_system_lock`` affects only limited workers.
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - TaskTiger's Worker arguments
         self,
         tiger: TaskTiger,
         queues: Sequence[str] | None = None,
@@ -44,9 +57,20 @@ class Worker:
         *,
         executor: str | Executor = "fork",
         store_tracebacks: bool | None = None,
+        error_reporters: Sequence[ErrorReporter] = (),
+        single_worker_queues: Sequence[str] | None = None,
+        max_workers_per_queue: int | None = None,
     ) -> None:
-        """Set up the worker; nothing runs until :meth:`run`."""
+        """Set up the worker; nothing runs until :meth:`run`.
+
+        Raises:
+            ConfigError: ``max_workers_per_queue`` is below 1.
+        """
         config = tiger.config
+        if single_worker_queues:
+            config = config.model_copy(
+                update={"SINGLE_WORKER_QUEUES": tuple(single_worker_queues)}
+            )
         if store_tracebacks is not None:
             config = config.model_copy(update={"STORE_TRACEBACKS": store_tracebacks})
         self.tiger = tiger
@@ -54,9 +78,14 @@ class Worker:
         self.executor_name = (
             executor if isinstance(executor, str) else type(executor).__name__
         )
+        self._executor = _make_executor(executor, tiger)
+        self.stats = WorkerStats(
+            config.STATS_INTERVAL,
+            structlog.get_logger(config.LOGGER_NAME).bind(worker_id=self.id),
+        )
         self.cycle = WorkerCycle(
             tiger.store,
-            _make_executor(executor, tiger),
+            TimedExecutor(self._executor, self.stats),
             tiger.clock,
             config,
             owner=self.id,
@@ -65,8 +94,21 @@ class Worker:
             if exclude_queues is not None
             else config.EXCLUDE_QUEUES,
             host=socket.gethostname(),
+            reporters=(*error_reporters, tiger.permanent_error_hook()),
+            locks=tiger.locks,
+            max_workers_per_queue=max_workers_per_queue,
         )
         self._stop = threading.Event()
+        bind_host(tiger)  # tasks run through tiger's runners and context managers
+
+    @property
+    def max_workers_per_queue(self) -> int | None:
+        """The per-queue worker limit (TaskTiger's tests set it directly)."""
+        return self.cycle.guards.max_workers_per_queue
+
+    @max_workers_per_queue.setter
+    def max_workers_per_queue(self, value: int | None) -> None:
+        self.cycle.guards.max_workers_per_queue = value
 
     def stop(self) -> None:
         """Ask the worker to stop after the task in hand."""
@@ -80,42 +122,101 @@ class Worker:
     ) -> None:
         """Process tasks until stopped.
 
+        The first SIGTERM or SIGINT stops taking work; the task in hand finishes
+        and ``run`` returns. A second one kills the task in hand (SIGKILL of the
+        fork child) and settles it as a failed execution recorded as a
+        ``JobTimeoutException`` ("worker shutdown"): it is retried when its retry
+        policy covers that, else it goes to error.
+
         Args:
-            once: return as soon as an iteration finds no work.
+            once: return as soon as an iteration finds no work (due scheduled tasks
+                are promoted on every iteration, without the rate limit).
             force_once: return after a single iteration.
             exit_after: return once this much time has passed (between tasks).
         """
-        log = self.cycle.log
+        cycle = self.cycle
         deadline = time.monotonic() + exit_after.total_seconds() if exit_after else None
-        log.info(
+        cycle.log.info(
             "ready",
-            queues=list(self.cycle.only),
-            exclude_queues=list(self.cycle.exclude),
+            queues=list(cycle.only),
+            exclude_queues=list(cycle.exclude),
             executor=self.executor_name,
         )
-        with self._signals_stop_worker():
-            while not self._stop.is_set():
-                did_work = self.cycle.run_once(should_stop=self._stop.is_set)
-                if force_once or (once and not did_work):
-                    break
-                if deadline is not None and time.monotonic() >= deadline:
-                    break
-                if not did_work:
-                    self._stop.wait(self.cycle.config.POLL_TASK_QUEUES_INTERVAL)
-        log.info("done")
+        queue_periodic_tasks(
+            cycle.store,
+            getattr(self.tiger, "periodic_task_funcs", {}),
+            cycle.config,
+            now=cycle.clock.now(),
+            handles=cycle.handles,
+            log=cycle.log,
+        )
+        watch = QueueWatch(cycle.store, cycle.config, cycle.handles, self._stop)
+        watch.open()
+        try:
+            with self._signals_stop_worker():
+                self._loop(
+                    watch,
+                    once=once or force_once,
+                    force_once=force_once,
+                    deadline=deadline,
+                )
+        finally:
+            watch.close()
+            cycle.log.info("done")
+
+    def _loop(
+        self,
+        watch: QueueWatch,
+        *,
+        once: bool,
+        force_once: bool,
+        deadline: float | None,
+    ) -> None:
+        """Wait for work, maintain, visit the ready queues; until a stop condition."""
+        cycle = self.cycle
+        idle = False
+        next_maintenance = -float("inf")
+        while not self._stop.is_set():
+            watch.wait(idle=idle)
+            if self._stop.is_set():
+                break
+            did_work = False
+            if once:
+                watch.add(cycle.maintenance.promote(throttled=False))
+            if time.monotonic() >= next_maintenance:
+                promoted = cycle.maintain()
+                watch.add(promoted)
+                did_work = bool(promoted)
+                next_maintenance = time.monotonic() + cycle.config.SELECT_TIMEOUT
+            visiting = watch.ready | watch.blocked
+            worked = cycle.process_queues(visiting, should_stop=self._stop.is_set)
+            watch.visited(visiting, worked, cycle.guards.refused)
+            did_work = did_work or bool(worked)
+            self.stats.log_if_due()
+            if force_once or (once and not did_work and not watch.ready):
+                break
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            idle = not did_work
 
     @contextmanager
     def _signals_stop_worker(self) -> Iterator[None]:
-        """Let SIGTERM and SIGINT request a graceful stop while running."""
+        """SIGTERM/SIGINT: first a graceful stop, then a kill of the task in hand."""
         if threading.current_thread() is not threading.main_thread():
             yield
             return
 
         def request_stop(signum: int, frame: FrameType | None) -> None:
-            self.cycle.log.info(
-                "stop requested, waiting for task to finish", signal=signum
-            )
-            self._stop.set()
+            if not self._stop.is_set():
+                self.cycle.log.info(
+                    "stop requested, waiting for task to finish", signal=signum
+                )
+                self._stop.set()
+                return
+            self.cycle.log.warning("second stop signal: killing the task in hand")
+            interrupt = getattr(self._executor, "interrupt", None)
+            if interrupt is not None:
+                interrupt()
 
         previous = {sig: signal.signal(sig, request_stop) for sig in _STOP_SIGNALS}
         try:

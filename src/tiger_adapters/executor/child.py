@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-from tiger_adapters.executor.context import running
+from tiger_adapters.executor.context import bound_host, running
 from tiger_core.errors import JobTimeoutException, RetryException
 from tiger_core.functions import exception_name, import_attribute
 from tiger_core.model.execution import (
@@ -25,6 +25,7 @@ from tiger_core.model.execution import (
     ExecutionReport,
     ExecutionRequest,
 )
+from tiger_core.policies.retry import retry_from_option
 
 #: Delay used to re-arm an outer timer that would have fired during the task.
 _MIN_REARM = 0.001
@@ -59,17 +60,32 @@ def run_request(request: ExecutionRequest, *, host: str) -> ExecutionReport:
 
 
 def _call(func: Callable[..., Any], request: ExecutionRequest) -> None:
-    """Call ``func`` for the tasks of ``request``, as a batch or one by one."""
+    """Call ``func`` for the tasks of ``request``, through the bound host if any.
+
+    The host (the facade's TaskTiger) enters its ``CHILD_CONTEXT_MANAGERS`` and
+    calls through the request's runner class; without a host the calls are direct.
+    """
     is_batch = bool(getattr(func, "_task_batch", False))
-    with running(request, is_batch=is_batch):
-        if is_batch:
-            batch = [{"args": t.args, "kwargs": t.kwargs} for t in request.tasks]
-            with soft_timeout(max(task.hard_timeout for task in request.tasks)):
-                func(batch)
-            return
-        for task in request.tasks:
-            with soft_timeout(task.hard_timeout):
-                func(*task.args, **task.kwargs)
+    host = bound_host()
+    with running(request, is_batch=is_batch, host=host) as now_running:
+        if host is not None:
+            host.execute_running(now_running, func)
+        else:
+            call_directly(func, request, is_batch=is_batch)
+
+
+def call_directly(
+    func: Callable[..., Any], request: ExecutionRequest, *, is_batch: bool
+) -> None:
+    """Call ``func`` as a batch (one call, longest timeout) or once per task."""
+    if is_batch:
+        batch = [{"args": t.args, "kwargs": t.kwargs} for t in request.tasks]
+        with soft_timeout(max(task.hard_timeout for task in request.tasks)):
+            func(batch)
+        return
+    for task in request.tasks:
+        with soft_timeout(task.hard_timeout):
+            func(*task.args, **task.kwargs)
 
 
 def _failure_record(
@@ -85,8 +101,7 @@ def _failure_record(
     if isinstance(exc, RetryException):
         fields["retry"] = True
         if exc.method is not None:
-            path, args = exc.method.to_wire()
-            fields["retry_method"] = (path, list(args))
+            fields["retry_method"] = _wire_method(exc.method)
         fields["log_error"] = exc.log_error
         text = exc.original_traceback_text() or text
     return ExecutionRecord(
@@ -98,6 +113,15 @@ def _failure_record(
         host=host,
         **fields,
     )
+
+
+def _wire_method(method: Any) -> tuple[str, list[Any]] | None:
+    """Serialize a RetryException's method (policy, function or ``(f, args)``)."""
+    try:
+        path, args = retry_from_option(method).to_wire()
+    except (ValueError, TypeError):  # not importable elsewhere: use the task's own
+        return None
+    return (path, list(args))
 
 
 @contextmanager

@@ -29,6 +29,7 @@ from tiger_adapters.executor.reports import (
     crash_report,
     describe_status,
     killed_report,
+    shutdown_report,
 )
 from tiger_core.model.execution import ExecutionReport, ExecutionRequest
 
@@ -61,6 +62,19 @@ class ForkExecutor:
             raise ValueError(f"kill_grace must be >= 0: {kill_grace}")
         self._heartbeat_interval = heartbeat_interval
         self._kill_grace = kill_grace
+        self._running: _Child | None = None
+        self._interrupted = False
+
+    def interrupt(self) -> None:
+        """SIGKILL the running child now (a second stop signal); safe in a handler.
+
+        The current :meth:`execute` then returns a "worker shutdown" failure.
+        """
+        child = self._running
+        if child is not None and child.status is None:
+            self._interrupted = True
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child.pid, signal.SIGKILL)
 
     def execute(
         self, request: ExecutionRequest, *, heartbeat: Callable[[], None]
@@ -87,6 +101,7 @@ class ForkExecutor:
             _child_main(request, read_fd, write_fd, host)
         os.close(write_fd)
         child = _Child(pid)
+        self._running, self._interrupted = child, False
         try:
             _log.info(
                 "processing",
@@ -95,10 +110,15 @@ class ForkExecutor:
                 task_ids=[task.id for task in request.tasks],
                 child_pid=pid,
             )
-            return self._supervise(
+            report = self._supervise(
                 child, read_fd, request, heartbeat, host=host, time_started=time_started
             )
+            if self._interrupted:
+                _log.warning("child killed", child_pid=pid, reason="worker shutdown")
+                return shutdown_report(request, host=host, time_started=time_started)
+            return report
         finally:
+            self._running = None
             os.close(read_fd)
             child.kill_and_reap()
 

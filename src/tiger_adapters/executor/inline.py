@@ -9,6 +9,7 @@ import structlog
 
 from tiger_adapters.executor.child import run_request
 from tiger_adapters.executor.heartbeat import call_heartbeat
+from tiger_core.errors import JobTimeoutException
 from tiger_core.model.execution import ExecutionReport, ExecutionRequest
 
 _log = structlog.get_logger("tiger")
@@ -22,6 +23,9 @@ class InlineExecutor:
     interpreter or leaks state affects the worker itself.
     """
 
+    def __init__(self) -> None:
+        self._running = False
+
     def execute(
         self, request: ExecutionRequest, *, heartbeat: Callable[[], None]
     ) -> ExecutionReport:
@@ -33,4 +37,19 @@ class InlineExecutor:
             task_ids=[task.id for task in request.tasks],
         )
         call_heartbeat(heartbeat)
-        return run_request(request, host=socket.gethostname())
+        self._running = True
+        try:
+            return run_request(request, host=socket.gethostname())
+        finally:
+            self._running = False
+
+    def interrupt(self) -> None:
+        """Stop the running task now (a second stop signal, in the main thread).
+
+        Raises ``JobTimeoutException("worker shutdown ...")`` into the task when one
+        is running (this is called from a signal handler, so the exception lands in
+        the task's frame and becomes its failure record); otherwise does nothing.
+        """
+        if self._running:
+            self._running = False
+            raise JobTimeoutException("worker shutdown: interrupted by a second signal")

@@ -38,6 +38,20 @@ def killed_report(
     )
 
 
+def shutdown_report(
+    request: ExecutionRequest, *, host: str, time_started: float
+) -> ExecutionReport:
+    """Report a task killed because the worker was told twice to stop.
+
+    Recorded as a ``JobTimeoutException``, like a worker lost by crash recovery:
+    the task is retried if its retry policy covers that, else it goes to error.
+    """
+    text = "JobTimeoutException: worker shutdown: killed by a second stop signal"
+    return _failure(
+        request, JobTimeoutException, text, host=host, time_started=time_started
+    )
+
+
 def crash_report(
     request: ExecutionRequest,
     *,

@@ -5,16 +5,26 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from tiger_adapters.codec import decode_records, decode_task, encode_record, encode_task
+from tiger_adapters.codec import (
+    decode_records,
+    decode_task,
+    encode_record,
+    encode_task,
+    patch_payload,
+    queue_full,
+)
+from tiger_adapters.memory.runtime import MemoryRuntimeOps
 from tiger_core.errors import LeaseLost, TaskNotFound
 from tiger_core.model.execution import ExecutionRecord
 from tiger_core.model.state import TaskState
 from tiger_core.model.task import StoredTask, TaskData
 
 _Zset = dict[str, float]
+#: The states that count towards ``max_queue_size`` (not error).
+_SIZED = (TaskState.QUEUED, TaskState.SCHEDULED, TaskState.ACTIVE)
 
 
-class MemoryTaskStore:
+class MemoryTaskStore(MemoryRuntimeOps):
     """A TaskStore kept in process memory.
 
     Every method runs under one re-entrant lock, which makes it atomic. Payloads and
@@ -31,6 +41,7 @@ class MemoryTaskStore:
         self._executions: dict[str, list[str]] = {}
         self._counts: dict[str, int] = {}
         self._owners: dict[tuple[str, str], str] = {}
+        self._init_runtime()
 
     # -- helpers ---------------------------------------------------------------
 
@@ -99,15 +110,27 @@ class MemoryTaskStore:
     # -- writes ----------------------------------------------------------------
 
     def enqueue(
-        self, task: TaskData, *, queue: str, state: TaskState, score: float
+        self,
+        task: TaskData,
+        *,
+        queue: str,
+        state: TaskState,
+        score: float,
+        max_queue_size: int | None = None,
     ) -> None:
         """See :meth:`tiger_core.ports.TaskStore.enqueue`."""
         if state not in (TaskState.QUEUED, TaskState.SCHEDULED):
             raise ValueError(f"cannot enqueue into state {state!r}")
         payload = encode_task(task)
         with self._lock:
+            if max_queue_size is not None:
+                size = sum(len(self._zsets.get((s, queue), {})) for s in _SIZED)
+                if size >= max_queue_size:
+                    raise queue_full(queue, size, max_queue_size)
             self._payloads[task.id] = payload
             self._zset(state, queue).setdefault(task.id, score)
+            if state is TaskState.QUEUED:
+                self._announce(queue)
 
     def claim(
         self,
@@ -205,11 +228,33 @@ class MemoryTaskStore:
                 )
             if to_state is not None:
                 self._zset(to_state, queue)[task_id] = score
+            if to_state is TaskState.QUEUED:
+                self._announce(queue)
             self._remove(from_state, queue, task_id)
             if from_state is TaskState.ACTIVE:
                 self._owners.pop((queue, task_id), None)
             if to_state is None:
                 self._drop(queue, task_id, from_state=from_state)
+
+    def defer(self, queue: str, task_id: str, *, owner: str, score: float) -> None:
+        """See :meth:`tiger_core.ports.TaskStore.defer`."""
+        with self._lock:
+            self._check_owner(queue, task_id, owner)
+            scheduled = self._zset(TaskState.SCHEDULED, queue)
+            scheduled[task_id] = min(scheduled.get(task_id, score), score)
+            self._leave_active(queue, task_id)
+
+    def update_scheduled_time(self, queue: str, task_id: str, *, when: float) -> None:
+        """See :meth:`tiger_core.ports.TaskStore.update_scheduled_time`."""
+        with self._lock:
+            raw = self._payloads.get(task_id)
+            if self._score(TaskState.SCHEDULED, queue, task_id) is None or raw is None:
+                raise TaskNotFound(
+                    f'Task {task_id} not found in queue "{queue}" in state '
+                    f'"{TaskState.SCHEDULED}".'
+                )
+            self._payloads[task_id] = patch_payload(raw, scheduled_at=when)
+            self._zset(TaskState.SCHEDULED, queue)[task_id] = when
 
     def promote_due(self, queue: str, *, now: float, limit: int) -> int:
         """See :meth:`tiger_core.ports.TaskStore.promote_due`."""
@@ -223,6 +268,8 @@ class MemoryTaskStore:
                 if task_id not in queued:
                     queued[task_id] = now
                     moved += 1
+            if moved:
+                self._announce(queue)
             return moved
 
     # -- reads -----------------------------------------------------------------

@@ -16,6 +16,10 @@ Key                               Type    Content
                                           that claimed it (Tiger only;
                                           TaskTiger ignores it)
 ``P:activity``                    PUBSUB  channel announcing queues with new work
+``P:lockv2:<lock_id>``            STRING  task lock: the owner's token, with a TTL
+                                          (redis-py ``Lock`` layout)
+``P:qslock:<queue>``              ZSET    queue slots: worker id -> expiry time,
+                                          plus ``SYSTEM_LOCK`` -> pause expiry
 ================================  ======  ========================================
 
 ``<state>`` is one of ``queued``, ``active``, ``scheduled`` and ``error``.
@@ -65,3 +69,11 @@ class KeySchema:
     def activity(self) -> str:
         """Return ``P:activity``, the channel announcing queues with new work."""
         return f"{self.prefix}:activity"
+
+    def lock(self, lock_id: str) -> str:
+        """Return ``P:lockv2:<lock_id>``, a task lock holding its owner's token."""
+        return f"{self.prefix}:lockv2:{lock_id}"
+
+    def queue_lock(self, queue: str) -> str:
+        """Return ``P:qslock:<queue>``, the worker slots (semaphore) of ``queue``."""
+        return f"{self.prefix}:qslock:{queue}"

@@ -20,6 +20,7 @@ from typing import Any
 import redis
 from redis.commands.core import Script
 
+from tiger_adapters.codec import queue_full
 from tiger_adapters.redis.keys import KeySchema
 from tiger_core.model.state import TaskState
 
@@ -32,6 +33,8 @@ SCRIPT_NAMES: tuple[str, ...] = (
     "fail_task",
     "move_task",
     "promote_due",
+    "update_scheduled_time",
+    "defer_task",
 )
 
 #: The state order of the per-queue zsets and state sets in the shared KEYS layout.
@@ -40,6 +43,14 @@ _LAYOUT_STATES: tuple[TaskState, ...] = (
     TaskState.QUEUED,
     TaskState.SCHEDULED,
     TaskState.ERROR,
+)
+
+
+#: The states whose zsets count towards ``max_queue_size`` (enqueue_task KEYS 5-7).
+_SIZED_STATES: tuple[TaskState, ...] = (
+    TaskState.QUEUED,
+    TaskState.SCHEDULED,
+    TaskState.ACTIVE,
 )
 
 
@@ -84,7 +95,7 @@ class Scripts:
             k.owners(queue),
         ]
 
-    def enqueue_task(
+    def enqueue_task(  # noqa: PLR0913 - mirrors the script's ARGV
         self,
         queue: str,
         state: TaskState,
@@ -93,17 +104,39 @@ class Scripts:
         *,
         score: float,
         publish: bool,
+        max_queue_size: int | None = None,
     ) -> bool:
-        """Run ``enqueue_task.lua``; return whether the id entered the state zset."""
+        """Run ``enqueue_task.lua``; return whether the id entered the state zset.
+
+        Raises:
+            QueueFullException: the queue already holds ``max_queue_size`` tasks
+                (queued, scheduled and active); nothing was written.
+        """
         k = self._keys
         keys = [
             k.state_set(state),
             k.task(task_id),
             k.state_zset(state, queue),
             k.activity(),
+            *(k.state_zset(s, queue) for s in _SIZED_STATES),
         ]
-        args = [queue, task_id, payload, repr(score), _flag(publish)]
-        return bool(self._run("enqueue_task", keys, args))
+        limit = "" if max_queue_size is None else str(max_queue_size)
+        args = [queue, task_id, payload, repr(score), _flag(publish), limit]
+        result = self._run("enqueue_task", keys, args)
+        if isinstance(result, list):
+            raise queue_full(queue, int(result[1]), int(limit))
+        return bool(result)
+
+    def update_scheduled_time(
+        self, queue: str, task_id: str, *, when: float, read: str, write: str
+    ) -> int:
+        """Run ``update_scheduled_time.lua``; 1 done, 0 payload changed, -1 absent."""
+        keys = [
+            self._keys.state_zset(TaskState.SCHEDULED, queue),
+            self._keys.task(task_id),
+        ]
+        args = [task_id, repr(when), read, write]
+        return int(self._run("update_scheduled_time", keys, args))
 
     def claim_tasks(
         self,
@@ -200,3 +233,15 @@ class Scripts:
         ]
         args = [repr(now), limit, queue, _flag(publish)]
         return int(self._run("promote_due", keys, args))
+
+    def defer_task(self, queue: str, task_id: str, *, owner: str, score: float) -> None:
+        """Run ``defer_task.lua`` (raises ResponseError ``LEASE_LOST``)."""
+        k = self._keys
+        keys = [
+            k.state_zset(TaskState.ACTIVE, queue),
+            k.state_zset(TaskState.SCHEDULED, queue),
+            k.state_set(TaskState.ACTIVE),
+            k.state_set(TaskState.SCHEDULED),
+            k.owners(queue),
+        ]
+        self._run("defer_task", keys, [task_id, queue, owner, repr(score)])

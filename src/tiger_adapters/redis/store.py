@@ -15,6 +15,7 @@ from redis.exceptions import ResponseError
 from tiger_adapters import codec
 from tiger_adapters.redis.keys import KeySchema
 from tiger_adapters.redis.reads import build_tasks, queue_reads
+from tiger_adapters.redis.runtime import RedisRuntimeOps
 from tiger_adapters.redis.scripts import Scripts
 from tiger_core.errors import ConfigError, LeaseLost, TaskNotFound
 from tiger_core.model.execution import ExecutionRecord
@@ -22,6 +23,8 @@ from tiger_core.model.state import TaskState
 from tiger_core.model.task import StoredTask, TaskData
 
 _ENQUEUE_STATES = frozenset({TaskState.QUEUED, TaskState.SCHEDULED})
+#: Compare-and-set attempts of ``update_scheduled_time`` under concurrent writes.
+_CAS_ATTEMPTS = 20
 
 
 def _not_found(task_id: str, queue: str, state: TaskState) -> TaskNotFound:
@@ -51,7 +54,7 @@ def _lease_errors() -> Iterator[None]:
         raise
 
 
-class RedisTaskStore:
+class RedisTaskStore(RedisRuntimeOps):
     """A :class:`tiger_core.ports.TaskStore` keeping tasks in Redis.
 
     Args:
@@ -72,17 +75,60 @@ class RedisTaskStore:
         self._keys = KeySchema(prefix)
         self._scripts = Scripts(client, self._keys)
         self._publish = publish
+        self._init_runtime()
+
+    @property
+    def client(self) -> redis.Redis:
+        """The redis-py client (a lock store can share it)."""
+        return self._client
+
+    @property
+    def prefix(self) -> str:
+        """The key prefix."""
+        return self._keys.prefix
 
     def enqueue(
-        self, task: TaskData, *, queue: str, state: TaskState, score: float
+        self,
+        task: TaskData,
+        *,
+        queue: str,
+        state: TaskState,
+        score: float,
+        max_queue_size: int | None = None,
     ) -> None:
         """Write the payload and put the id in ``queued`` or ``scheduled``."""
         if state not in _ENQUEUE_STATES:
             raise ValueError(f"cannot enqueue into state {state!r}")
         publish = self._publish and state is TaskState.QUEUED
         self._scripts.enqueue_task(
-            queue, state, task.id, codec.encode_task(task), score=score, publish=publish
+            queue,
+            state,
+            task.id,
+            codec.encode_task(task),
+            score=score,
+            publish=publish,
+            max_queue_size=max_queue_size,
         )
+
+    def update_scheduled_time(self, queue: str, task_id: str, *, when: float) -> None:
+        """Re-score a scheduled task and patch ``scheduled_at`` (compare and set).
+
+        The new payload is computed in Python from the text read, then written by a
+        script only if the text is unchanged; a concurrent write makes it retry.
+        """
+        for _ in range(_CAS_ATTEMPTS):
+            read = self._client.get(self._keys.task(task_id))
+            if read is None:
+                raise _not_found(task_id, queue, TaskState.SCHEDULED)
+            write = codec.patch_payload(str(read), scheduled_at=when)
+            done = self._scripts.update_scheduled_time(
+                queue, task_id, when=when, read=str(read), write=write
+            )
+            if done < 0:
+                raise _not_found(task_id, queue, TaskState.SCHEDULED)
+            if done > 0:
+                return
+        raise RuntimeError(f"task {task_id}: payload kept changing; not updated")
 
     def claim(
         self,
@@ -161,6 +207,11 @@ class RedisTaskStore:
             if "NOT_IN_ZSET" in str(exc):
                 raise _not_found(task_id, queue, from_state) from exc
             raise
+
+    def defer(self, queue: str, task_id: str, *, owner: str, score: float) -> None:
+        """Put ``owner``'s active task back in ``scheduled`` (lock busy)."""
+        with _lease_errors():
+            self._scripts.defer_task(queue, task_id, owner=owner, score=score)
 
     def promote_due(self, queue: str, *, now: float, limit: int) -> int:
         """Move up to ``limit`` due scheduled ids to ``queued``; return how many."""

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from tiger_core.model.task import TaskData
+
 
 class ExecutionRecord(BaseModel):
     """One failed execution, as stored in ``<prefix>:task:<id>:executions``.
@@ -32,7 +34,11 @@ class ExecutionRecord(BaseModel):
 
 
 class TaskCall(BaseModel):
-    """One task of an execution request: its id and how to call the function."""
+    """One task of an execution request: its id and how to call the function.
+
+    ``data`` is the stored payload, when the caller has it: the running code can
+    then see its own task (``TaskTiger.current_task``).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -40,6 +46,7 @@ class TaskCall(BaseModel):
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
     hard_timeout: float
+    data: TaskData | None = None
 
 
 class ExecutionRequest(BaseModel):
@@ -51,6 +58,8 @@ class ExecutionRequest(BaseModel):
         tasks: the calls, run one after the other (or as one call for a batch
             function) in the same child.
         store_tracebacks: whether the record keeps the traceback text.
+        runner_class: the ``module:qualname`` of a TaskTiger-style runner class
+            that calls the function (None: call it directly).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -59,6 +68,7 @@ class ExecutionRequest(BaseModel):
     queue: str
     tasks: list[TaskCall]
     store_tracebacks: bool = True
+    runner_class: str | None = None
 
     @property
     def total_timeout(self) -> float:

@@ -99,3 +99,5 @@ class StoredTask(BaseModel):
     problem: str | None = None
     executions: list[dict[str, Any]] = []
     executions_count: int = 0
+    #: The worker holding an active task (filled by reads that need it).
+    owner: str | None = None

@@ -73,7 +73,13 @@ def _wire(policy: Any) -> tuple[str, list[Any]] | None:
 
 
 def enqueue_task(
-    store: TaskStore, task: TaskData, *, queue: str, when: float | None, now: float
+    store: TaskStore,
+    task: TaskData,
+    *,
+    queue: str,
+    when: float | None,
+    now: float,
+    max_queue_size: int | None = None,
 ) -> tuple[TaskData, TaskState]:
     """Stamp the queue times and store the task as queued or scheduled.
 
@@ -83,6 +89,8 @@ def enqueue_task(
         queue: the queue name.
         when: due time in epoch seconds, or None for "now".
         now: the current time.
+        max_queue_size: refuse the task (QueueFullException) when the queue
+            already holds this many queued, scheduled and active tasks.
 
     Returns:
         The stored payload (with ``time_last_queued`` and ``scheduled_at``) and the
@@ -91,5 +99,7 @@ def enqueue_task(
     due = now if when is None else when
     state = TaskState.SCHEDULED if due > now else TaskState.QUEUED
     stamped = task.model_copy(update={"time_last_queued": now, "scheduled_at": due})
-    store.enqueue(stamped, queue=queue, state=state, score=due)
+    store.enqueue(
+        stamped, queue=queue, state=state, score=due, max_queue_size=max_queue_size
+    )
     return stamped, state

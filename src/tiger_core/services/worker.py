@@ -1,30 +1,35 @@
-"""WorkerCycle: one pass of a worker over its queues, with no sleeping or signals."""
+"""WorkerCycle: one pass of a worker over its queues, with no sleeping or signals.
+
+The steps, each a method so that other concerns hook in at one place:
+``process_queue`` (queue slot, claim a batch) → ``_run_group`` (task locks, one
+group = one function) → ``_execute_group`` (periodic next run, executor call) →
+``Settler.settle`` per task. ``maintain`` runs the fleet housekeeping
+(promotion, crash recovery), rate-limited across workers.
+"""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
 
 import structlog
 
 from tiger_core.config import TigerConfig
-from tiger_core.errors import LeaseLost, MalformedTask, TaskImportError
-from tiger_core.functions import exception_name, import_attribute
-from tiger_core.model.execution import (
-    ExecutionRecord,
-    ExecutionReport,
-    ExecutionRequest,
-    TaskCall,
-)
+from tiger_core.errors import LeaseLost, TaskImportError
+from tiger_core.functions import import_attribute
+from tiger_core.model.execution import ExecutionReport
 from tiger_core.model.queue_name import queue_matches
 from tiger_core.model.state import TaskState
-from tiger_core.model.task import StoredTask, TaskData
-from tiger_core.ports import Clock, Executor, TaskStore
-from tiger_core.services.settle import retry_delay
+from tiger_core.model.task import StoredTask
+from tiger_core.ports import Clock, ErrorReporter, Executor, LockStore, TaskStore
+from tiger_core.services.groups import batch_size, build_request, group_by_function
+from tiger_core.services.guards import Guards
+from tiger_core.services.maintenance import Maintenance, worker_group
+from tiger_core.services.outcome import MALFORMED_TASK, Settler
+from tiger_core.services.periodic import queue_next_period, schedule_of
 
-#: The exception name recorded for a payload that cannot be decoded.
-MALFORMED_TASK = exception_name(MalformedTask)
+__all__ = ["MALFORMED_TASK", "WorkerCycle"]
 
 
 class WorkerCycle:
@@ -39,6 +44,10 @@ class WorkerCycle:
         only: process only these queues and their subqueues (empty: all).
         exclude: skip these queues and their subqueues.
         host: the host name written into execution records.
+        reporters: told about every failed execution (see ``ErrorReporter``).
+        locks: task locks and queue slots (None: locks and limits are ignored).
+        max_workers_per_queue: most workers processing one queue at once (None:
+            no limit except SINGLE_WORKER_QUEUES).
     """
 
     def __init__(  # noqa: PLR0913 - the collaborators of a worker, all keyword-only
@@ -52,6 +61,9 @@ class WorkerCycle:
         only: Collection[str] = (),
         exclude: Collection[str] = (),
         host: str = "",
+        reporters: Sequence[ErrorReporter] = (),
+        locks: LockStore | None = None,
+        max_workers_per_queue: int | None = None,
     ) -> None:
         """Bind the collaborators; no I/O happens here."""
         self.store = store
@@ -63,184 +75,189 @@ class WorkerCycle:
         self.exclude = tuple(exclude)
         self.host = host
         self.log = structlog.get_logger(config.LOGGER_NAME).bind(worker_id=owner)
+        self.settler = Settler(
+            store, clock, config, owner=owner, host=host, reporters=reporters
+        )
+        self.maintenance = Maintenance(
+            store,
+            clock,
+            config,
+            owner=owner,
+            host=host,
+            handles=self.handles,
+            group=worker_group(self.only, self.exclude),
+            log=self.log,
+        )
+        self.guards = Guards(
+            locks,
+            clock,
+            owner=owner,
+            ttl=config.ACTIVE_TASK_UPDATE_TIMEOUT,
+            single_worker_queues=config.SINGLE_WORKER_QUEUES if locks else (),
+            max_workers_per_queue=max_workers_per_queue,
+            log=self.log,
+        )
 
     def handles(self, queue: str) -> bool:
         """Whether this worker's queue filters accept ``queue``."""
         return queue_matches(queue, self.only, self.exclude)
 
     def run_once(self, should_stop: Callable[[], bool] = lambda: False) -> bool:
-        """Promote due tasks, then claim and run one task from each ready queue.
-
-        Queues are visited in random order, so a busy queue cannot starve others.
+        """Promote due tasks (not rate-limited), then visit every ready queue once.
 
         Returns:
             Whether any work was done.
         """
-        did_work = self.promote_due() > 0
+        promoted = self.maintenance.promote(throttled=False)
         queues = [
             q for q in self.store.queue_names(TaskState.QUEUED) if self.handles(q)
         ]
-        random.shuffle(queues)
-        for queue in queues:
-            if should_stop():
-                break
-            did_work = self.process_queue(queue) or did_work
-        return did_work
+        return bool(self.process_queues(queues, should_stop)) or bool(promoted)
+
+    def maintain(self) -> set[str]:
+        """Promote due tasks and recover expired ones (both rate-limited).
+
+        Returns:
+            The queues that received promoted tasks.
+        """
+        promoted = self.maintenance.promote()
+        self.maintenance.recover_expired()
+        return promoted
 
     def promote_due(self) -> int:
-        """Move due scheduled tasks of this worker's queues to queued."""
-        moved = 0
-        for queue in self.store.queue_names(TaskState.SCHEDULED):
-            if self.handles(queue):
-                moved += self.store.promote_due(
-                    queue,
-                    now=self.clock.now(),
-                    limit=self.config.SCHEDULED_TASK_BATCH_SIZE,
-                )
-        return moved
+        """Move due scheduled tasks of this worker's queues to queued, now."""
+        return len(self.maintenance.promote(throttled=False))
+
+    def process_queues(
+        self, queues: Iterable[str], should_stop: Callable[[], bool] = lambda: False
+    ) -> set[str]:
+        """Visit ``queues`` in random order, one claim each; return those with work.
+
+        The random order is what makes queue choice fair: a busy queue cannot
+        starve the others, and no queue is favoured by its name.
+        """
+        order = list(queues)
+        random.shuffle(order)
+        worked: set[str] = set()
+        for queue in order:
+            if should_stop():
+                break
+            if self.process_queue(queue):
+                worked.add(queue)
+        return worked
 
     def process_queue(self, queue: str) -> bool:
-        """Claim one task of ``queue`` and run it to its next state."""
-        now = self.clock.now()
-        claimed = self.store.claim(
-            queue,
-            limit=1,
-            now=now,
-            owner=self.owner,
-            busy_retry_at=now + self.config.LOCK_RETRY,
-        )
-        for task in claimed:
-            self.run_task(task)
-        return bool(claimed)
+        """Claim up to the batch size of ``queue`` and run the tasks to their end.
+
+        A limited queue whose slots are all taken (or that is paused) is skipped
+        for now. Task locks are released after the tasks are settled, then the slot.
+        """
+        if not self.guards.enter_queue(queue):
+            return False
+        try:
+            now = self.clock.now()
+            claimed = self.store.claim(
+                queue,
+                limit=batch_size(queue, self.config.BATCH_QUEUES),
+                now=now,
+                owner=self.owner,
+                busy_retry_at=now + self.config.LOCK_RETRY,
+            )
+            for task in claimed:
+                if task.data is None:
+                    self.settler.unusable(task, self._log_for(task))
+            for group in group_by_function(claimed):
+                self._run_group(queue, group)
+            return bool(claimed)
+        finally:
+            self.guards.unlock_tasks()
+            self.guards.leave_queue(queue)
 
     def run_task(self, task: StoredTask) -> None:
         """Run one claimed task and settle its outcome; task failures never raise."""
-        log = self.log.bind(task_id=task.id, queue=task.queue)
         if task.data is None:
-            self._unusable(task, log)
+            self.settler.unusable(task, self._log_for(task))
             return
-        log = log.bind(func=task.data.func, attempt=task.executions_count + 1)
+        self._run_group(task.queue, [task])
+
+    def _run_group(self, queue: str, tasks: list[StoredTask]) -> None:
+        """Take the tasks' locks (deferring those whose lock is busy), then run them."""
+        ready = [task for task in tasks if self._lock_or_defer(task)]
+        if ready:
+            self._execute_group(queue, ready)
+
+    def _execute_group(self, queue: str, tasks: list[StoredTask]) -> None:
+        """Run one function's tasks as one executor call and settle each of them."""
+        first = tasks[0]
+        assert first.data is not None
         started = self.clock.now()
         try:
-            request = self._request(task.data, task.queue)
+            func = import_attribute(first.data.func)
+            request = build_request(func, tasks, queue, self.config)
         except TaskImportError as exc:
-            report = self._failure(started, TaskImportError, str(exc))
+            report = self.settler.failure_report(started, TaskImportError, str(exc))
         else:
-            report = self.executor.execute(request, heartbeat=self._beater(task))
-        self.settle(task, report, log)
+            self._queue_next_period(func, first)
+            # Executor events (processing, child killed, ...) carry the fixed keys.
+            with structlog.contextvars.bound_contextvars(
+                worker_id=self.owner,
+                task_id=first.id,
+                queue=queue,
+                func=first.data.func,
+                attempt=first.executions_count + 1,
+            ):
+                report = self.executor.execute(
+                    request, heartbeat=self._beater(queue, [t.id for t in tasks])
+                )
+        for task in tasks:
+            self.settle(task, report, self._log_for(task))
 
     def settle(self, task: StoredTask, report: ExecutionReport, log: Any) -> None:
         """Complete, retry or fail the task according to ``report``."""
-        assert task.data is not None
+        self.settler.settle(task, report, log)
+
+    def _queue_next_period(self, func: Any, task: StoredTask) -> None:
+        """Before a periodic function runs, queue its next period (compat 5.10)."""
+        schedule = schedule_of(func)
+        if schedule is None or task.data is None:
+            return
+        when = queue_next_period(
+            self.store,
+            task.data,
+            queue=task.queue,
+            schedule=schedule,
+            now=self.clock.now(),
+            owner=self.owner,
+        )
+        if when is not None:
+            self._log_for(task).info("queued periodic task", when=when)
+
+    def _lock_or_defer(self, task: StoredTask) -> bool:
+        """Take the task's lock; if it is busy, reschedule the task (transition 7)."""
+        if task.data is None or self.guards.lock_task(task.data):
+            return True
+        log = self._log_for(task)
+        log.info("could not acquire lock")
+        retry_at = self.clock.now() + self.config.LOCK_RETRY
         try:
-            if report.success:
-                self.store.complete(task.queue, task.id, owner=self.owner)
-                log.info("done")
-                return
-            record = report.record or ExecutionRecord(host=self.host)
-            self._fail(task, task.data, record, log)
+            self.store.defer(task.queue, task.id, owner=self.owner, score=retry_at)
         except LeaseLost as exc:
             log.warning("lease lost", reason=str(exc))
+        return False
 
-    def _fail(
-        self, task: StoredTask, data: TaskData, record: ExecutionRecord, log: Any
-    ) -> None:
-        now = self.clock.now()
-        delay = retry_delay(
-            data,
-            record,
-            attempt=task.executions_count + 1,
-            default=self.config.DEFAULT_RETRY_METHOD,
-        )
-        if delay is not None:
-            to_state: TaskState | None = TaskState.SCHEDULED
-        elif record.log_error is False:
-            to_state = None
-        else:
-            to_state = TaskState.ERROR
-        self.store.fail(
-            task.queue,
-            task.id,
-            record=record,
-            owner=self.owner,
-            to_state=to_state,
-            score=now + (delay or 0),
-            keep_executions=data.max_stored_executions or None,
-        )
-        level = "error" if to_state is TaskState.ERROR else "warning"
-        getattr(log, level)(
-            "task error",
-            exception_name=record.exception_name,
-            traceback=record.traceback,
-            next_state=str(to_state) if to_state else "deleted",
-            retry_in=delay,
-        )
+    def _log_for(self, task: StoredTask) -> Any:
+        log = self.log.bind(task_id=task.id, queue=task.queue)
+        if task.data is None:
+            return log
+        return log.bind(func=task.data.func, attempt=task.executions_count + 1)
 
-    def _request(self, data: TaskData, queue: str) -> ExecutionRequest:
-        func = import_attribute(data.func)
-        timeout = (
-            data.hard_timeout
-            or getattr(func, "_task_hard_timeout", None)
-            or self.config.DEFAULT_HARD_TIMEOUT
-        )
-        call = TaskCall(
-            id=data.id,
-            args=data.call_args,
-            kwargs=data.call_kwargs,
-            hard_timeout=float(timeout),
-        )
-        return ExecutionRequest(
-            func=data.func,
-            queue=queue,
-            tasks=[call],
-            store_tracebacks=self.config.STORE_TRACEBACKS,
-        )
-
-    def _beater(self, task: StoredTask) -> Callable[[], None]:
+    def _beater(self, queue: str, task_ids: list[str]) -> Callable[[], None]:
         def beat() -> None:
             lost = self.store.heartbeat(
-                task.queue, [task.id], now=self.clock.now(), owner=self.owner
+                queue, task_ids, now=self.clock.now(), owner=self.owner
             )
             if lost:
-                self.log.warning("lease lost", task_id=task.id, queue=task.queue)
+                self.log.warning("lease lost", task_ids=lost, queue=queue)
+            self.guards.renew()
 
         return beat
-
-    def _failure(
-        self, started: float, exc_type: type[BaseException], message: str
-    ) -> ExecutionReport:
-        record = ExecutionRecord(
-            time_started=started,
-            exception_name=exception_name(exc_type),
-            time_failed=self.clock.now(),
-            traceback=f"{exc_type.__name__}: {message}\n",
-            host=self.host,
-        )
-        return ExecutionReport(success=False, record=record)
-
-    def _unusable(self, task: StoredTask, log: Any) -> None:
-        """Drop a task whose payload vanished; fail one whose payload is garbage."""
-        if task.problem and task.problem.endswith("payload not found"):
-            self.store.move(
-                task.queue, task.id, from_state=TaskState.ACTIVE, to_state=None, score=0
-            )
-            log.warning("not found", problem=task.problem)
-            return
-        now = self.clock.now()
-        record = ExecutionRecord(
-            time_started=now,
-            exception_name=MALFORMED_TASK,
-            time_failed=now,
-            traceback=f"MalformedTask: {task.problem}\n",
-            host=self.host,
-        )
-        self.store.fail(
-            task.queue,
-            task.id,
-            record=record,
-            owner=self.owner,
-            to_state=TaskState.ERROR,
-            score=now,
-            keep_executions=None,
-        )
-        log.error("task error", exception_name=MALFORMED_TASK, problem=task.problem)

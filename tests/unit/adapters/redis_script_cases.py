@@ -15,6 +15,7 @@ import pytest
 import redis
 from redis.exceptions import ResponseError
 
+from tests.unit.adapters.redis_script_limit_cases import RedisScriptLimitCases
 from tiger_adapters import codec
 from tiger_adapters.redis.keys import KeySchema
 from tiger_adapters.redis.scripts import Scripts
@@ -43,7 +44,7 @@ def record_json(name: str = "builtins:ValueError") -> str:
     return codec.encode_record(record)
 
 
-class RedisScriptCases:
+class RedisScriptCases(RedisScriptLimitCases):
     """Script-level behaviour, asserted on the raw Redis keys."""
 
     @pytest.fixture

@@ -1,38 +1,42 @@
-"""Ports: what the core needs from the outside world, as small Protocols.
+"""The TaskStore port: where tasks live between ``delay`` and their end.
 
-Every storage method is atomic on its own: in Redis it is one Lua script or one
-single-key command, in memory one critical section. Time is always an argument
-(``now``, epoch seconds); no port reads a clock except :class:`Clock` itself.
+Every method is atomic on its own: in Redis one Lua script (writes) or one read,
+in memory one critical section. Time is always an argument (``now``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Protocol
 
-from tiger_core.model.execution import (
-    ExecutionRecord,
-    ExecutionReport,
-    ExecutionRequest,
-)
+from tiger_core.model.execution import ExecutionRecord
 from tiger_core.model.state import TaskState
 from tiger_core.model.task import StoredTask, TaskData
+from tiger_core.ports.runtime import WorkSignal
 
 
 class TaskStore(Protocol):
     """Where tasks live between ``delay`` and the end of their last execution."""
 
     def enqueue(
-        self, task: TaskData, *, queue: str, state: TaskState, score: float
+        self,
+        task: TaskData,
+        *,
+        queue: str,
+        state: TaskState,
+        score: float,
+        max_queue_size: int | None = None,
     ) -> None:
         """Write the payload and put the id in ``queued`` or ``scheduled``, atomically.
 
         A unique task already in that state keeps its score (its place in line, or
         its earlier due time) while its payload is replaced. Entering ``queued``
-        announces the queue to idle workers.
+        announces the queue to idle workers. The ``max_queue_size`` check (queued +
+        scheduled + active of ``queue``) and the write are one atomic step.
 
         Raises:
             ValueError: ``state`` is neither queued nor scheduled.
+            QueueFullException: the queue is full; nothing was written.
         """
         ...
 
@@ -120,6 +124,28 @@ class TaskStore(Protocol):
         """
         ...
 
+    def defer(self, queue: str, task_id: str, *, owner: str, score: float) -> None:
+        """Put ``owner``'s active task back in ``scheduled``, atomically.
+
+        Used when a task's lock is busy (TaskTiger's transition 7): the task leaves
+        ``active`` without an execution record and without counting an attempt, and
+        is due at ``score``, or at its existing earlier due time in ``scheduled``.
+
+        Raises:
+            LeaseLost: ``owner`` no longer holds the task; nothing changed.
+        """
+        ...
+
+    def update_scheduled_time(self, queue: str, task_id: str, *, when: float) -> None:
+        """Re-score a scheduled task and set its ``scheduled_at``, atomically.
+
+        Every other byte of the payload is kept (unlike TaskTiger, compat 8.6).
+
+        Raises:
+            TaskNotFound: the id is not scheduled in ``queue`` or has no payload.
+        """
+        ...
+
     def promote_due(self, queue: str, *, now: float, limit: int) -> int:
         """Move up to ``limit`` scheduled tasks due by ``now`` to queued, atomically.
 
@@ -163,25 +189,73 @@ class TaskStore(Protocol):
         """Return the number of tasks of ``queue`` in ``state``."""
         ...
 
+    # -- worker runtime: crash recovery, periodic tasks, pacing ---------------
 
-class Executor(Protocol):
-    """Runs the tasks of one request and reports what happened."""
+    def expired(self, queue: str, *, cutoff: float, limit: int) -> list[StoredTask]:
+        """Read up to ``limit`` active tasks whose heartbeat is at or before ``cutoff``.
 
-    def execute(
-        self, request: ExecutionRequest, *, heartbeat: Callable[[], None]
-    ) -> ExecutionReport:
-        """Run every task of ``request`` and return its report.
-
-        A task's exception, a hard timeout or an import failure is reported, never
-        raised. ``heartbeat`` is called at least every heartbeat interval while the
-        tasks run, so the caller can renew its leases.
+        Oldest heartbeat first, with payload, executions count and ``owner``; an
+        unusable payload comes back with ``data=None`` and ``problem`` set. This is
+        a read: act on a task only through :meth:`reclaim_expired`.
         """
         ...
 
+    def reclaim_expired(
+        self,
+        queue: str,
+        task_id: str,
+        *,
+        cutoff: float,
+        record: ExecutionRecord | None,
+        to_state: TaskState | None,
+        score: float,
+    ) -> bool:
+        """Take over an expired active task, atomically, if it is STILL expired.
 
-class Clock(Protocol):
-    """The time source of a worker or a producer."""
+        When the id is in ``active`` with a heartbeat at or before ``cutoff``: append
+        ``record`` (if given, counting an attempt), clear the owner (the old worker
+        then gets LeaseLost) and move the task to ``to_state`` at ``score``
+        (``queued``: kept score if already queued, and announced; ``error``; None:
+        delete as ``complete`` does). Otherwise nothing changes (a late heartbeat
+        wins, or the task already left ``active``).
 
-    def now(self) -> float:
-        """Return the current time in epoch seconds."""
+        Returns:
+            Whether the task was taken over.
+        """
+        ...
+
+    def queue_periodic(
+        self, task: TaskData, *, queue: str, when: float, owner: str | None
+    ) -> bool:
+        """Schedule a periodic task's next run unless it is already pending, atomically.
+
+        The payload is written and the id scheduled at ``when`` only if the id is
+        neither queued nor scheduled in ``queue``, nor active there under an owner
+        other than ``owner`` (with ``owner=None``: active at all). This is what
+        makes "queued at most once per period" hold for any number of workers.
+
+        Returns:
+            Whether the next run was scheduled.
+        """
+        ...
+
+    def throttle(self, name: str, *, interval: float, now: float) -> bool:
+        """Take the rate limit ``name`` for ``interval`` seconds, atomically.
+
+        Returns False while someone else holds it. Redis measures the interval on
+        the server (``SET NX PX``); the memory store uses ``now``. An ``interval``
+        of 0 or less always succeeds and holds nothing.
+        """
+        ...
+
+    def release_throttle(self, name: str) -> None:
+        """Give back the rate limit ``name`` early, if this store instance holds it."""
+        ...
+
+    def work_signal(self) -> WorkSignal:
+        """Open a subscription to queue announcements (see :class:`WorkSignal`).
+
+        The subscription exists when this returns: announcements made afterwards
+        are delivered to it.
+        """
         ...

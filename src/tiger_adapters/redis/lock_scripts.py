@@ -1,0 +1,99 @@
+"""The Lua scripts of the Redis lock store, loaded once per client, typed.
+
+Like :mod:`tiger_adapters.redis.scripts`: one file under ``lua/`` per atomic
+operation, read when :class:`LockScripts` is constructed, and one wrapper per
+script with the file's name. Keys come from :class:`KeySchema` only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any
+
+import redis
+from redis.commands.core import Script
+
+from tiger_adapters.redis.keys import KeySchema
+
+#: The script files of the lock store, one per atomic operation.
+LOCK_SCRIPT_NAMES: tuple[str, ...] = (
+    "acquire_locks",
+    "renew_locks",
+    "release_locks",
+    "acquire_slot",
+    "set_system_lock",
+)
+
+
+def milliseconds(ttl: float) -> int:
+    """Return ``ttl`` seconds as a positive PX value, as redis-py's Lock does."""
+    return max(int(ttl * 1000), 1)
+
+
+class LockScripts:
+    """The registered lock scripts of one Redis client.
+
+    Args:
+        client: the redis-py client the scripts run on.
+        keys: the key schema (prefix) of the installation.
+    """
+
+    def __init__(self, client: redis.Redis, keys: KeySchema) -> None:
+        self._keys = keys
+        package = resources.files(__package__ or "tiger_adapters.redis") / "lua"
+        self._scripts: dict[str, Script] = {
+            name: client.register_script(
+                (package / f"{name}.lua").read_text(encoding="utf-8")
+            )
+            for name in LOCK_SCRIPT_NAMES
+        }
+
+    def _flags(self, name: str, lock_ids: Sequence[str], args: list[Any]) -> list[str]:
+        """Run a per-lock script and return the ids it answered 1 for."""
+        if not lock_ids:
+            return []
+        keys = [self._keys.lock(lock_id) for lock_id in lock_ids]
+        flags = self._scripts[name](keys=keys, args=args)
+        return [
+            lock_id
+            for lock_id, flag in zip(lock_ids, flags, strict=True)
+            if int(flag) == 1
+        ]
+
+    def acquire_locks(
+        self, lock_ids: Sequence[str], *, token: str, ttl: float
+    ) -> list[str]:
+        """Run ``acquire_locks.lua``; return the ids ``token`` now holds."""
+        return self._flags("acquire_locks", lock_ids, [token, milliseconds(ttl)])
+
+    def renew_locks(
+        self, lock_ids: Sequence[str], *, token: str, ttl: float
+    ) -> list[str]:
+        """Run ``renew_locks.lua``; return the ids that were renewed."""
+        return self._flags("renew_locks", lock_ids, [token, milliseconds(ttl)])
+
+    def release_locks(self, lock_ids: Sequence[str], *, token: str) -> list[str]:
+        """Run ``release_locks.lua``; return the ids that were deleted."""
+        return self._flags("release_locks", lock_ids, [token])
+
+    def acquire_slot(
+        self, queue: str, *, owner: str, limit: int, ttl: float, now: float
+    ) -> int:
+        """Run ``acquire_slot.lua``; return 1 (held), 0 (full) or -1 (paused)."""
+        keys = [self._keys.queue_lock(queue)]
+        args: list[str | int] = [
+            owner,
+            limit,
+            repr(now),
+            repr(now + ttl),
+            math.ceil(2 * ttl),
+        ]
+        return int(self._scripts["acquire_slot"](keys=keys, args=args))
+
+    def set_system_lock(self, queue: str, *, timeout: float, now: float) -> None:
+        """Run ``set_system_lock.lua``."""
+        keys = [self._keys.queue_lock(queue)]
+        args: list[str | int] = [repr(now + timeout), math.ceil(timeout + 10)]
+        self._scripts["set_system_lock"](keys=keys, args=args)

@@ -1,0 +1,33 @@
+-- defer_task: put an owner's active task back in scheduled without recording an
+-- execution (TaskTiger's transition 7: the task's lock is busy).
+-- KEYS[1] P:active:<queue>
+-- KEYS[2] P:scheduled:<queue>
+-- KEYS[3] P:active
+-- KEYS[4] P:scheduled
+-- KEYS[5] P:owner:<queue>
+-- ARGV[1] task id
+-- ARGV[2] queue name
+-- ARGV[3] owner token
+-- ARGV[4] due time (mode "min": an earlier existing due time is kept)
+-- Returns 1, or the error "LEASE_LOST ..." when the owner does not hold the
+-- task (nothing changed).
+local id, queue, owner = ARGV[1], ARGV[2], ARGV[3]
+local due = ARGV[4]
+
+if redis.call('HGET', KEYS[5], id) ~= owner
+    or not redis.call('ZSCORE', KEYS[1], id) then
+  return redis.error_reply(
+    'LEASE_LOST task ' .. id .. ' of queue ' .. queue .. ' is not held by ' .. owner)
+end
+local existing = redis.call('ZSCORE', KEYS[2], id)
+if existing and tonumber(existing) < tonumber(due) then
+  due = existing
+end
+redis.call('ZADD', KEYS[2], due, id)
+redis.call('SADD', KEYS[4], queue)
+redis.call('ZREM', KEYS[1], id)
+redis.call('HDEL', KEYS[5], id)
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('SREM', KEYS[3], queue)
+end
+return 1

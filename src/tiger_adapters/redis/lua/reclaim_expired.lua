@@ -1,0 +1,79 @@
+-- reclaim_expired: take over an active task whose worker stopped heartbeating,
+-- but only if it is STILL expired (a heartbeat that came in meanwhile wins).
+-- Appends the "worker lost" record (if given), clears the owner (the old worker
+-- then gets LEASE_LOST) and moves the task to queued, error, or deletes it.
+-- KEYS[1]  P:task:<id>
+-- KEYS[2]  P:task:<id>:executions
+-- KEYS[3]  P:task:<id>:executions_count
+-- KEYS[4]  P:active:<queue>
+-- KEYS[5]  P:queued:<queue>
+-- KEYS[6]  P:scheduled:<queue>
+-- KEYS[7]  P:error:<queue>
+-- KEYS[8]  P:active
+-- KEYS[9]  P:queued
+-- KEYS[10] P:scheduled
+-- KEYS[11] P:error
+-- KEYS[12] P:owner:<queue>
+-- KEYS[13] P:activity
+-- ARGV[1] task id
+-- ARGV[2] queue name
+-- ARGV[3] cutoff: the heartbeat must be at or before it
+-- ARGV[4] execution record JSON, or "" for none
+-- ARGV[5] target state ("queued" or "error"), or "" to delete
+-- ARGV[6] score in the target state (queued keeps an existing score)
+-- ARGV[7] "1" to PUBLISH the queue to P:activity when it enters queued
+-- Returns 1 if the task was taken over, 0 if nothing changed.
+local id, queue, to_state = ARGV[1], ARGV[2], ARGV[5]
+local zset_of = { queued = 5, scheduled = 6, error = 7 }
+local set_of = { queued = 9, scheduled = 10, error = 11 }
+
+local function is_unique(raw)
+  if not raw then
+    return false
+  end
+  local ok, value = pcall(cjson.decode, raw)
+  return ok and type(value) == 'table' and value['unique'] == true
+end
+
+local function forget()
+  if not is_unique(redis.call('GET', KEYS[1])) then
+    redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+    return
+  end
+  if not redis.call('ZSCORE', KEYS[7], id) then
+    redis.call('DEL', KEYS[2], KEYS[3])
+  end
+  for i = 4, 7 do
+    if redis.call('ZSCORE', KEYS[i], id) then
+      return
+    end
+  end
+  redis.call('DEL', KEYS[1])
+end
+
+local heartbeat = redis.call('ZSCORE', KEYS[4], id)
+if not heartbeat or tonumber(heartbeat) > tonumber(ARGV[3]) then
+  return 0
+end
+if ARGV[4] ~= '' then
+  redis.call('RPUSH', KEYS[2], ARGV[4])
+  redis.call('INCR', KEYS[3])
+end
+redis.call('ZREM', KEYS[4], id)
+redis.call('HDEL', KEYS[12], id)
+if to_state == '' then
+  forget()
+elseif to_state == 'queued' then
+  redis.call('ZADD', KEYS[5], 'NX', ARGV[6], id)
+  redis.call('SADD', KEYS[9], queue)
+  if ARGV[7] == '1' then
+    redis.call('PUBLISH', KEYS[13], queue)
+  end
+else
+  redis.call('ZADD', KEYS[zset_of[to_state]], ARGV[6], id)
+  redis.call('SADD', KEYS[set_of[to_state]], queue)
+end
+if redis.call('EXISTS', KEYS[4]) == 0 then
+  redis.call('SREM', KEYS[8], queue)
+end
+return 1

@@ -1,0 +1,1 @@
+"""Facade test cases run on every store (mixins; concrete classes supply ``tiger``)."""
