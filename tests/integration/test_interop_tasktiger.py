@@ -20,6 +20,7 @@ import redis
 
 from tests import interop_tasks
 from tiger_adapters.compat import Task, TaskTiger, Worker
+from tiger_core.identity import unique_task_id
 
 ROOT = Path(__file__).resolve().parents[2]
 TASKTIGER_PYTHON = Path(
@@ -238,3 +239,31 @@ def test_tiger_error_is_listed_retried_and_deleted_by_tasktiger(
     assert [{"id": task.id, "exception_name": "builtins:ValueError"}] == listed
     assert 2 == len(details["executions"])
     assert [] == redis_client.keys("t:task:*")
+
+
+def test_locked_task_from_tasktiger_waits_for_a_tasktiger_lock(
+    tt_python: Path, redis_url: str, redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    """A TaskTiger lock=True task waits in tiger-worker while its lock is held."""
+    out = tmp_path / "out"
+    args = [str(out), "locked"]
+    tasktiger(
+        tt_python,
+        redis_url,
+        "delay",
+        func="tests.interop_tasks:record",
+        args=args,
+        queue="iq",
+        lock=True,
+    )
+    lock_id = unique_task_id("tests.interop_tasks:record", args, {})
+    held = redis_client.lock(f"t:lockv2:{lock_id}", timeout=30)
+    assert held.acquire(blocking=False)
+
+    tiger_worker(redis_url, seconds=2)
+    deferred = records(out)
+    held.release()
+    tiger_worker(redis_url, seconds=3)
+
+    assert [] == deferred
+    assert ["locked"] == records(out)
