@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from importlib import resources
 from typing import Any
 
 import redis
 from redis.commands.core import Script
 
 from tiger_adapters.redis.keys import KeySchema
+from tiger_adapters.redis.lua_files import register_scripts
 
 #: The script files of the lock store, one per atomic operation.
 LOCK_SCRIPT_NAMES: tuple[str, ...] = (
@@ -42,13 +42,7 @@ class LockScripts:
 
     def __init__(self, client: redis.Redis, keys: KeySchema) -> None:
         self._keys = keys
-        package = resources.files(__package__ or "tiger_adapters.redis") / "lua"
-        self._scripts: dict[str, Script] = {
-            name: client.register_script(
-                (package / f"{name}.lua").read_text(encoding="utf-8")
-            )
-            for name in LOCK_SCRIPT_NAMES
-        }
+        self._scripts: dict[str, Script] = register_scripts(client, LOCK_SCRIPT_NAMES)
 
     def _flags(self, name: str, lock_ids: Sequence[str], args: list[Any]) -> list[str]:
         """Run a per-lock script and return the ids it answered 1 for."""

@@ -9,7 +9,6 @@ RedisTaskStore`. Writes are one Lua script each (``reclaim_expired``,
 from __future__ import annotations
 
 import uuid
-from importlib import resources
 from typing import Protocol
 
 import redis
@@ -17,6 +16,7 @@ from redis.commands.core import Script
 
 from tiger_adapters import codec
 from tiger_adapters.redis.keys import KeySchema
+from tiger_adapters.redis.lua_files import register_scripts
 from tiger_adapters.redis.signal import RedisWorkSignal
 from tiger_core.model.execution import ExecutionRecord
 from tiger_core.model.state import TaskState
@@ -33,13 +33,7 @@ _STATES = (TaskState.ACTIVE, TaskState.QUEUED, TaskState.SCHEDULED, TaskState.ER
 
 def load_runtime_scripts(client: redis.Redis) -> dict[str, Script]:
     """Read and register the runtime scripts on ``client`` (at construction)."""
-    package = resources.files(__package__ or "tiger_adapters.redis") / "lua"
-    return {
-        name: client.register_script(
-            (package / f"{name}.lua").read_text(encoding="utf-8")
-        )
-        for name in RUNTIME_SCRIPT_NAMES
-    }
+    return register_scripts(client, RUNTIME_SCRIPT_NAMES)
 
 
 class _Internals(Protocol):

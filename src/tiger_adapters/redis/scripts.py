@@ -14,7 +14,6 @@ raised as :class:`redis.exceptions.ResponseError`; the store maps them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from importlib import resources
 from typing import Any
 
 import redis
@@ -22,6 +21,7 @@ from redis.commands.core import Script
 
 from tiger_adapters.codec import queue_full
 from tiger_adapters.redis.keys import KeySchema
+from tiger_adapters.redis.lua_files import register_scripts
 from tiger_core.model.state import TaskState
 
 #: The script files, one per atomic operation.
@@ -72,13 +72,7 @@ class Scripts:
 
     def __init__(self, client: redis.Redis, keys: KeySchema) -> None:
         self._keys = keys
-        package = resources.files(__package__ or "tiger_adapters.redis") / "lua"
-        self._scripts: dict[str, Script] = {
-            name: client.register_script(
-                (package / f"{name}.lua").read_text(encoding="utf-8")
-            )
-            for name in SCRIPT_NAMES
-        }
+        self._scripts: dict[str, Script] = register_scripts(client, SCRIPT_NAMES)
 
     def _run(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
         return self._scripts[name](keys=list(keys), args=list(args))

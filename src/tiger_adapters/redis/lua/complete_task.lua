@@ -19,31 +19,8 @@
 -- TaskTiger's move_task rules: all three keys for a non-unique task; for a
 -- unique task the executions survive while the id is in error and the payload
 -- while the id is in any state.
+-- include: lib/forget_task.lua
 local id, queue, owner = ARGV[1], ARGV[2], ARGV[3]
-
-local function is_unique(raw)
-  if not raw then
-    return false
-  end
-  local ok, value = pcall(cjson.decode, raw)
-  return ok and type(value) == 'table' and value['unique'] == true
-end
-
-local function forget()
-  if not is_unique(redis.call('GET', KEYS[1])) then
-    redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-    return
-  end
-  if not redis.call('ZSCORE', KEYS[7], id) then
-    redis.call('DEL', KEYS[2], KEYS[3])
-  end
-  for i = 4, 7 do
-    if redis.call('ZSCORE', KEYS[i], id) then
-      return
-    end
-  end
-  redis.call('DEL', KEYS[1])
-end
 
 if redis.call('HGET', KEYS[12], id) ~= owner
     or not redis.call('ZSCORE', KEYS[4], id) then
@@ -52,7 +29,7 @@ if redis.call('HGET', KEYS[12], id) ~= owner
 end
 redis.call('ZREM', KEYS[4], id)
 redis.call('HDEL', KEYS[12], id)
-forget()
+forget(id)
 if redis.call('EXISTS', KEYS[4]) == 0 then
   redis.call('SREM', KEYS[8], queue)
 end

@@ -21,34 +21,11 @@
 -- ARGV[7] score in the target state
 -- Returns 1, or the error "LEASE_LOST ..." when the owner does not hold the
 -- task (nothing changed). Deletion follows complete_task's rules.
+-- include: lib/forget_task.lua
 local id, queue, owner = ARGV[1], ARGV[2], ARGV[3]
 local to_state = ARGV[6]
 local zset_of = { active = 4, queued = 5, scheduled = 6, error = 7 }
 local set_of = { active = 8, queued = 9, scheduled = 10, error = 11 }
-
-local function is_unique(raw)
-  if not raw then
-    return false
-  end
-  local ok, value = pcall(cjson.decode, raw)
-  return ok and type(value) == 'table' and value['unique'] == true
-end
-
-local function forget()
-  if not is_unique(redis.call('GET', KEYS[1])) then
-    redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-    return
-  end
-  if not redis.call('ZSCORE', KEYS[7], id) then
-    redis.call('DEL', KEYS[2], KEYS[3])
-  end
-  for i = 4, 7 do
-    if redis.call('ZSCORE', KEYS[i], id) then
-      return
-    end
-  end
-  redis.call('DEL', KEYS[1])
-end
 
 if redis.call('HGET', KEYS[12], id) ~= owner
     or not redis.call('ZSCORE', KEYS[4], id) then
@@ -64,7 +41,7 @@ end
 redis.call('ZREM', KEYS[4], id)
 redis.call('HDEL', KEYS[12], id)
 if to_state == '' then
-  forget()
+  forget(id)
 else
   redis.call('ZADD', KEYS[zset_of[to_state]], ARGV[7], id)
   redis.call('SADD', KEYS[set_of[to_state]], queue)

@@ -22,35 +22,12 @@
 -- Returns 1, or the error "NOT_IN_ZSET ..." when the id is not in the source
 -- state (nothing changed). Deletion follows complete_task's rules; leaving
 -- error always deletes the executions.
+-- include: lib/forget_task.lua
 local id, queue = ARGV[1], ARGV[2]
 local from_state, to_state = ARGV[3], ARGV[4]
 local zset_of = { active = 4, queued = 5, scheduled = 6, error = 7 }
 local set_of = { active = 8, queued = 9, scheduled = 10, error = 11 }
 local from_zset = KEYS[zset_of[from_state]]
-
-local function is_unique(raw)
-  if not raw then
-    return false
-  end
-  local ok, value = pcall(cjson.decode, raw)
-  return ok and type(value) == 'table' and value['unique'] == true
-end
-
-local function forget()
-  if not is_unique(redis.call('GET', KEYS[1])) then
-    redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-    return
-  end
-  if not redis.call('ZSCORE', KEYS[7], id) then
-    redis.call('DEL', KEYS[2], KEYS[3])
-  end
-  for i = 4, 7 do
-    if redis.call('ZSCORE', KEYS[i], id) then
-      return
-    end
-  end
-  redis.call('DEL', KEYS[1])
-end
 
 if not redis.call('ZSCORE', from_zset, id) then
   return redis.error_reply(
@@ -61,7 +38,7 @@ if from_state == 'active' then
   redis.call('HDEL', KEYS[12], id)
 end
 if to_state == '' then
-  forget()
+  forget(id)
 else
   redis.call('ZADD', KEYS[zset_of[to_state]], ARGV[5], id)
   redis.call('SADD', KEYS[set_of[to_state]], queue)

@@ -23,33 +23,10 @@
 -- ARGV[6] score in the target state (queued keeps an existing score)
 -- ARGV[7] "1" to PUBLISH the queue to P:activity when it enters queued
 -- Returns 1 if the task was taken over, 0 if nothing changed.
+-- include: lib/forget_task.lua
 local id, queue, to_state = ARGV[1], ARGV[2], ARGV[5]
 local zset_of = { queued = 5, scheduled = 6, error = 7 }
 local set_of = { queued = 9, scheduled = 10, error = 11 }
-
-local function is_unique(raw)
-  if not raw then
-    return false
-  end
-  local ok, value = pcall(cjson.decode, raw)
-  return ok and type(value) == 'table' and value['unique'] == true
-end
-
-local function forget()
-  if not is_unique(redis.call('GET', KEYS[1])) then
-    redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-    return
-  end
-  if not redis.call('ZSCORE', KEYS[7], id) then
-    redis.call('DEL', KEYS[2], KEYS[3])
-  end
-  for i = 4, 7 do
-    if redis.call('ZSCORE', KEYS[i], id) then
-      return
-    end
-  end
-  redis.call('DEL', KEYS[1])
-end
 
 local heartbeat = redis.call('ZSCORE', KEYS[4], id)
 if not heartbeat or tonumber(heartbeat) > tonumber(ARGV[3]) then
@@ -62,7 +39,7 @@ end
 redis.call('ZREM', KEYS[4], id)
 redis.call('HDEL', KEYS[12], id)
 if to_state == '' then
-  forget()
+  forget(id)
 elseif to_state == 'queued' then
   redis.call('ZADD', KEYS[5], 'NX', ARGV[6], id)
   redis.call('SADD', KEYS[9], queue)
