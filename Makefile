@@ -9,11 +9,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stamp
 
-LINT_DIRS := src tests scripts examples
+LINT_DIRS := src tests scripts examples bench
 COUNT_DIRS := src tests
 
 .PHONY: help install tasktiger-venv lint lint-ruff lint-imports lint-lines type unit integration \
-        test check demo fmt clean distclean
+        test check demo fmt clean distclean bench bench-quick
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -65,6 +65,20 @@ test: install tasktiger-venv ## All tests
 	$(BIN)/python -m pytest tests
 
 check: lint type test ## Everything CI runs
+
+# Benchmarks (not part of `make test`): Tiger vs TaskTiger (its own venv) vs RQ
+# (the `bench` extra) on a private redis-server; see docs/benchmarks.md.
+BENCH_STAMP := $(VENV)/.bench-stamp
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: $(BENCH_STAMP) tasktiger-venv ## Benchmarks (< 15 min): bench/results/latest.json, docs/benchmarks.md
+	$(BIN)/python -m bench.run
+
+bench-quick: $(BENCH_STAMP) tasktiger-venv ## Reduced benchmarks (< 2 min): bench/results/quick.json
+	$(BIN)/python -m bench.run --quick
 
 demo: install ## Run the demo (uses $$REDIS_URL when set)
 	$(BIN)/python -m examples.demo

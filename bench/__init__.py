@@ -1,0 +1,1 @@
+"""Benchmarks: Tiger side by side with PyPI TaskTiger and RQ (``make bench``)."""

@@ -1,0 +1,39 @@
+"""The "how it is measured" part of docs/benchmarks.md."""
+
+METHOD = """
+## Method
+
+- One private `redis-server` (free loopback port, `--save "" --appendonly no`) for the
+  whole run; `FLUSHALL` before every run; repetitions interleave the three systems so
+  that drifting load hits them alike. Each system runs as its own subprocess: Tiger and
+  RQ from the project's `.venv` (RQ from the `bench` extra), TaskTiger 0.26.3 from
+  `.venv-tasktiger` (it pins redis-py < 5). Every system runs in its default
+  configuration (TaskTiger and Tiger with `setup_structlog=True`; worker logs go to a
+  file).
+- The task is `bench.tasks:noop(n)`: it appends `n start end` to a file (one `O_APPEND`
+  write). Drain throughput = (tasks - 1) / (last task start - first task start), so the
+  worker's interpreter start-up is excluded; the tasks are queued before the worker
+  process starts.
+- Fork drain: TaskTiger `Worker` (ForkExecutor), Tiger `Worker(executor="fork")`, RQ
+  `Worker` (a forked work horse per job), each `once`/burst. Sync drain: TaskTiger
+  `SyncExecutor`, Tiger `executor="sync"`, RQ `SimpleWorker`.
+- Pickup latency: an idle fork worker (after one warm-up task and 0.5 s), tasks
+  enqueued 20 ms apart; latency = task start - the time `delay`/`enqueue` returned
+  (one host clock). p95/p99 are inclusive percentiles.
+- Commands per task: `CONFIG RESETSTAT`, a fork drain of N queued tasks, `INFO
+  commandstats` (bookkeeping commands excluded). commandstats also counts the commands
+  run inside Lua scripts; a MONITOR connection during the same drain splits them into
+  commands sent by clients (each pipelined command counts) and commands run in Lua.
+  Worker start-up and shutdown are included, spread over N.
+- Memory per queued task: `used_memory_dataset` delta over N single enqueues / N.
+- Subqueues: N tasks spread round-robin over `bench.0` … `bench.K-1` (a sync worker on
+  `bench`); RQ has no subqueues, so its worker listens on the K queues.
+- Backlog: one real task is cloned (server-side Lua, each system's own key format) into
+  a backlog of the stated size; then, once per repetition, k single enqueues are timed
+  and a sync worker pops and runs k tasks (stopped once k ran). 1,000,000 queued tasks
+  take about 0.5 GB of Redis per system.
+- Scheduled: N tasks scheduled at one instant 1 s ahead; once due, a sync worker starts
+  (not `once`: a once-mode TaskTiger worker exits before running what it promoted; RQ
+  runs its scheduler); figure = worker `run()` to the last task end.
+- Worker parent RSS (scenario 7): `VmRSS` of the worker process when its drain returns.
+"""
