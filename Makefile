@@ -13,7 +13,7 @@ LINT_DIRS := src tests scripts examples bench
 COUNT_DIRS := src tests
 
 .PHONY: help install tasktiger-venv lint lint-ruff lint-imports lint-lines type unit integration \
-        test check demo fmt clean distclean bench bench-quick
+        test check demo fmt clean distclean bench bench-quick chaos browser
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -40,6 +40,18 @@ $(TT_STAMP):
 
 tasktiger-venv: $(TT_STAMP) ## Create .venv-tasktiger (TaskTiger 0.26.3, for interop tests)
 
+# Debian's chromium for the dashboard's browser test (Playwright drives it through
+# executable_path; Playwright's own browser download is never used).
+CHROMIUM ?= /usr/bin/chromium
+
+browser: ## Install Debian's chromium (dashboard browser test; root or sudo)
+	@if [[ -x $(CHROMIUM) ]]; then $(CHROMIUM) --version; else \
+		SUDO=""; [[ "$$(id -u)" -eq 0 ]] || SUDO=sudo; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		$$SUDO apt-get update && \
+		$$SUDO apt-get install -y --no-install-recommends chromium fonts-dejavu-core; \
+	fi
+
 lint: lint-ruff type lint-imports lint-lines ## ruff + mypy --strict + import-linter + line counts
 
 lint-ruff: install
@@ -65,6 +77,13 @@ test: install tasktiger-venv ## All tests
 	$(BIN)/python -m pytest tests
 
 check: lint type test ## Everything CI runs
+
+# Chaos suite (tests/chaos, real redis-server and worker processes, < 8 min): every
+# test, not only the `chaos_quick` subset of `make test`; then docs/reliability.md.
+chaos: install ## Fault-injection suite, then render docs/reliability.md
+	rm -rf build/chaos
+	$(BIN)/python -m pytest tests/chaos -m chaos
+	$(BIN)/python -m tests.chaos.render
 
 # Benchmarks (not part of `make test`): Tiger vs TaskTiger (its own venv) vs RQ
 # (the `bench` extra) on a private redis-server; see docs/benchmarks.md.

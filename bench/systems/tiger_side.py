@@ -12,7 +12,7 @@ from typing import Any
 
 import redis
 
-from bench.systems.common import NotAvailable, System, side_main
+from bench.systems.common import System, side_main
 from bench.systems.prefill import clone_tasktiger_format
 from bench.tasks import noop
 from tiger_adapters.compat import TaskTiger, Worker
@@ -36,14 +36,13 @@ class TigerSystem(System):
             delay(noop, args=[n], queue=queue)
 
     def enqueue_bulk(self, ns: Sequence[int], queue: str, batch: int) -> None:
-        """Queue with Tiger's bulk API, when it has one (``delay_many``)."""
-        delay_many = getattr(self.tiger, "delay_many", None)
-        if delay_many is None:
-            raise NotAvailable("not implemented: Tiger has no bulk enqueue API yet")
+        """Queue with ``tiger.delay_many``, ``batch`` calls per round trip."""
         items = list(ns)
         for first in range(0, len(items), batch):
             chunk = items[first : first + batch]
-            delay_many([{"func": noop, "args": [n], "queue": queue} for n in chunk])
+            self.tiger.delay_many(
+                [{"func": noop, "args": [n], "queue": queue} for n in chunk]
+            )
 
     def enqueue_at(self, ns: Sequence[int], queue: str, when: float) -> None:
         """Schedule with ``tiger.delay(when=naive UTC datetime)``."""

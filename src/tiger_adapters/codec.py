@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tiger_core.errors import QueueFullException
+from tiger_core.errors import PayloadTooLarge, QueueFullException
 from tiger_core.model.execution import ExecutionRecord
 from tiger_core.model.task import TaskData
 
@@ -32,6 +32,27 @@ def encode_task(task: TaskData) -> str:
         ) from exc
 
 
+def encode_task_within(task: TaskData, limit: int | None) -> str:
+    """Return the JSON text of a task payload, refusing one longer than ``limit``.
+
+    The text is ASCII (``json.dumps`` escapes the rest), so its length is its size
+    in bytes.
+
+    Raises:
+        TypeError: an argument is not JSON-serializable.
+        PayloadTooLarge: the text is longer than ``limit`` bytes (naming the
+            function and both sizes).
+    """
+    payload = encode_task(task)
+    if limit is not None and len(payload) > limit:
+        raise PayloadTooLarge(
+            f"task {task.id} of {task.func}: payload is {len(payload)} bytes, over "
+            f"MAX_PAYLOAD_BYTES={limit}; nothing was written (pass large data by "
+            "reference, e.g. a key or a URL)"
+        )
+    return payload
+
+
 def decode_task(
     raw: str | bytes | None, task_id: str
 ) -> tuple[TaskData | None, str | None]:
@@ -43,24 +64,41 @@ def decode_task(
     """
     if raw is None:
         return None, f"task {task_id}: payload not found"
-    try:
-        value: Any = json.loads(raw)
-    except ValueError as exc:
-        return None, f"task {task_id}: payload is not valid JSON ({exc})"
-    if not isinstance(value, dict):
-        return None, f"task {task_id}: payload is not a JSON object"
+    value, problem = _json_object(raw)
+    if problem is not None:
+        return None, f"task {task_id}: invalid payload: {problem}"
     try:
         data = TaskData.model_validate(value)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        return (
-            None,
-            f"task {task_id}: payload field {where!r} is invalid: {first['msg']}",
-        )
+        return None, f"task {task_id}: invalid payload: field {where!r}: {first['msg']}"
     if data.id != task_id:
-        return None, f"task {task_id}: payload holds task id {data.id!r} (ID mismatch)"
+        return None, (
+            f"task {task_id}: invalid payload: holds task id {data.id!r} (ID mismatch)"
+        )
     return data, None
+
+
+def _json_object(raw: str | bytes) -> tuple[dict[str, Any], str | None]:
+    """The payload's JSON object, or ``({}, problem)``."""
+    try:
+        value: Any = json.loads(_text(raw))
+    except UnicodeDecodeError as exc:
+        return {}, (
+            "not UTF-8 text, so not Tiger's JSON (a pickle or garbage; nothing "
+            f"was executed) ({exc})"
+        )
+    except ValueError as exc:
+        return {}, f"not valid JSON ({exc})"
+    if not isinstance(value, dict):
+        return {}, "not a JSON object"
+    return value, None
+
+
+def _text(raw: str | bytes) -> str:
+    """The payload as text; bytes that are not UTF-8 raise UnicodeDecodeError."""
+    return raw.decode("utf-8") if isinstance(raw, bytes) else raw
 
 
 def encode_record(record: ExecutionRecord) -> str:

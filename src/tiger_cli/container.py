@@ -11,7 +11,7 @@ from tiger_adapters.clock import SystemClock
 from tiger_adapters.compat import TaskTiger
 from tiger_adapters.memory import MemoryLockStore, MemoryTaskStore
 from tiger_adapters.redis import RedisClock, RedisLockStore, RedisTaskStore
-from tiger_cli.settings import WorkerSettings
+from tiger_cli.settings import WorkerSettings, redact_url
 from tiger_core.config import TigerConfig
 from tiger_core.ports import ErrorReporter
 
@@ -33,7 +33,9 @@ def redis_client(url: str) -> Iterator[redis.Redis]:
         client.ping()
     except redis.RedisError as exc:
         client.close()
-        raise RedisUnavailableError(f"cannot reach Redis at {url}: {exc}") from exc
+        raise RedisUnavailableError(
+            f"cannot reach Redis at {redact_url(url)}: {exc}"
+        ) from exc
     try:
         yield client
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
@@ -17,6 +18,22 @@ REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 #: Environment variables ``TIGER_<KEY>`` set config keys (e.g. TIGER_STATS_INTERVAL).
 ENV_PREFIX = "TIGER_"
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password replaced by ``***``, for messages and logs."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return "<unparsable URL>"
+    query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", parts.query)
+    redacted = url.replace(f"?{parts.query}", f"?{query}") if parts.query else url
+    if password:
+        user = parts.username or ""
+        host = parts.netloc.rpartition("@")[2]
+        redacted = redacted.replace(parts.netloc, f"{user}:***@{host}", 1)
+    return redacted
 
 
 class WorkerSettings(WorkerRunOptions):
@@ -42,8 +59,8 @@ class WorkerSettings(WorkerRunOptions):
         scheme = urlsplit(value).scheme
         if scheme not in (*REDIS_SCHEMES, "memory"):
             raise ValueError(
-                f"unsupported URL {value!r}: use redis://host:port/db, rediss://, "
-                "unix:///path or memory://"
+                f"unsupported URL {redact_url(value)!r}: use redis://host:port/db, "
+                "rediss://, unix:///path or memory://"
             )
         return value
 

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tiger_core.errors import ConfigError
+from tiger_core.model.queue_name import validate_queue_name, validate_queue_names
 from tiger_core.policies.retry import FixedRetry, RetryPolicy, retry_from_option
 
 
@@ -71,12 +72,25 @@ class TigerConfig(BaseModel):
     QUEUE_SCHEDULED_TASKS_TIME: float = Field(default=1, ge=0)
     #: Queue name -> batch size; applies to subqueues, most specific name wins.
     BATCH_QUEUES: dict[str, int] = {}
+    #: Most tasks a worker claims from a deep, non-batch queue in one round trip
+    #: (Tiger's own key). It starts at 1 and doubles up to this while the tasks
+    #: run fast; the held tasks stay in ``active`` under the worker and are
+    #: heartbeated. 1 turns prefetching off.
+    PREFETCH_TASKS: int = Field(default=10, ge=1)
     #: Seconds between "stats" log lines; 0 turns them off.
     STATS_INTERVAL: float = Field(default=60, ge=0)
     #: Queues (and subqueues) that at most one worker processes at a time.
     SINGLE_WORKER_QUEUES: tuple[str, ...] = ()
     #: Context-manager instances entered around every task execution.
     CHILD_CONTEXT_MANAGERS: tuple[Any, ...] = ()
+    #: Allowlist of module prefixes that names read from storage (task function,
+    #: retry function, exception and runner classes) may be imported from; None
+    #: (TaskTiger's behaviour) imports anything. Recommended in production: a
+    #: name like ``os:system`` written into Redis is then refused, never imported.
+    TASK_MODULES: tuple[str, ...] | None = None
+    #: Largest task payload (JSON bytes) ``delay`` writes; None: no limit (Tiger's
+    #: own key). Checked before anything is written.
+    MAX_PAYLOAD_BYTES: int | None = Field(default=10 * 1024 * 1024, ge=1)
 
     @field_validator("DEFAULT_RETRY_METHOD", mode="before")
     @classmethod
@@ -86,12 +100,27 @@ class TigerConfig(BaseModel):
         return value
 
     @field_validator(
-        "ONLY_QUEUES", "EXCLUDE_QUEUES", "SINGLE_WORKER_QUEUES", mode="before"
+        "ONLY_QUEUES",
+        "EXCLUDE_QUEUES",
+        "SINGLE_WORKER_QUEUES",
+        mode="before",
     )
     @classmethod
     def _queue_list(cls, value: Any) -> Any:
         if isinstance(value, str):
             raise ValueError("must be a list of queue names, not a string")
+        return validate_queue_names(value)
+
+    @field_validator("DEFAULT_QUEUE")
+    @classmethod
+    def _queue_name(cls, value: str) -> str:
+        return validate_queue_name(value)
+
+    @field_validator("TASK_MODULES", mode="before")
+    @classmethod
+    def _module_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            raise ValueError("must be a list of module names, not a string")
         return value
 
     def __getitem__(self, key: str) -> Any:

@@ -35,6 +35,17 @@ class MalformedTask(TigerError):
     """A stored task payload cannot be decoded; recorded, never raised by a worker."""
 
 
+class PayloadTooLarge(TigerError, ValueError):
+    """A task's JSON is over ``MAX_PAYLOAD_BYTES``; raised before any write."""
+
+
+class StorageFull(TigerError):
+    """The storage refused a write for lack of memory (Redis ``maxmemory``).
+
+    Raised by an enqueue, which then wrote nothing; workers keep draining tasks.
+    """
+
+
 class ConfigError(TigerError, ValueError):
     """A configuration value is invalid; the message names the key and the value."""
 

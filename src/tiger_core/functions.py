@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from tiger_core.errors import WIRE_NAMES, TaskImportError
@@ -16,6 +17,54 @@ ALIASES: dict[str, str] = {
     "tasktiger.retry": "tiger_core.policies.retry",
     "tasktiger.timeouts": "tiger_core.errors",
 }
+
+
+#: Tiger's own modules (and TaskTiger's names for them): always importable, since
+#: stored retry policies and exception names point there.
+_BUILT_IN_MODULES = ("tiger_core", "tiger_adapters", "tasktiger")
+
+#: The process-wide allowlist (TASK_MODULES): None imports anything (TaskTiger).
+_allowed_modules: tuple[str, ...] | None = None
+
+
+def restrict_imports(modules: Iterable[str] | None) -> tuple[str, ...] | None:
+    """Set the modules that names read from storage may be imported from.
+
+    Every ``module:qualname`` read from storage (task function, retry function,
+    ``retry_on`` and recorded exception classes, runner class) goes through
+    :func:`import_attribute`, which refuses, before importing anything, a module
+    that is not one of ``modules`` or below one of them (``"app"`` allows
+    ``app.tasks``). Tiger's own modules are always allowed. The setting is
+    process-wide (a forked child inherits it).
+
+    Args:
+        modules: the allowed module prefixes, or None to import anything
+            (TaskTiger's behaviour).
+
+    Returns:
+        The previous setting, so that a caller can restore it.
+    """
+    global _allowed_modules  # noqa: PLW0603 - one process-wide import policy
+    previous = _allowed_modules
+    _allowed_modules = None if modules is None else tuple(modules)
+    return previous
+
+
+def _is_allowed(module_name: str) -> bool:
+    if _allowed_modules is None:
+        return True
+    return any(
+        module_name == prefix or module_name.startswith(prefix + ".")
+        for prefix in (*_BUILT_IN_MODULES, *_allowed_modules)
+    )
+
+
+def _refusal(name: str, module_name: str) -> TaskImportError:
+    allowed = ", ".join(_allowed_modules or ()) or "none"
+    return TaskImportError(
+        f"task not registered/importable: {name!r}: module {module_name!r} is not "
+        f"in TASK_MODULES (allowed: {allowed}); nothing was imported"
+    )
 
 
 def serialize_func_name(func: Callable[..., Any] | type) -> str:
@@ -38,19 +87,50 @@ def serialize_func_name(func: Callable[..., Any] | type) -> str:
     return f"{module}:{qualname}"
 
 
-def import_attribute(name: str) -> Any:
-    """Import ``module:qualname`` (or ``module.attr``) and return the object.
-
-    Raises:
-        TaskImportError: the module or the attribute cannot be found, naming both.
-    """
+def _split(name: str) -> tuple[str, str]:
     if ":" in name:
         module_name, _, attr_path = name.rpartition(":")
     else:
         module_name, _, attr_path = name.rpartition(".")
     if not module_name or not attr_path:
         raise TaskImportError(f"{name!r} is not a 'module:qualname' path")
-    module_name = ALIASES.get(module_name, module_name)
+    return ALIASES.get(module_name, module_name), attr_path
+
+
+def import_attribute(name: str) -> Any:
+    """Import ``module:qualname`` (or ``module.attr``) and return the object.
+
+    Raises:
+        TaskImportError: the module or the attribute cannot be found, naming both;
+            or the module is outside the allowlist set by :func:`restrict_imports`
+            (checked before any import).
+    """
+    module_name, attr_path = _split(name)
+    if not _is_allowed(module_name):
+        raise _refusal(name, module_name)
+    return _import(name, module_name, attr_path)
+
+
+def import_exception_class(name: str) -> type[BaseException]:
+    """Return the exception class named ``name`` (a ``retry_on`` or recorded name).
+
+    Outside the allowlist, a class is still found in a module that is already
+    imported (``builtins:ValueError``), without importing anything, and only if it
+    is an exception class.
+
+    Raises:
+        TaskImportError: not importable, not allowed, or not an exception class.
+    """
+    module_name, attr_path = _split(name)
+    if not _is_allowed(module_name) and module_name not in sys.modules:
+        raise _refusal(name, module_name)
+    found = _import(name, module_name, attr_path)
+    if not (isinstance(found, type) and issubclass(found, BaseException)):
+        raise TaskImportError(f"{name!r} is not an exception class")
+    return found
+
+
+def _import(name: str, module_name: str, attr_path: str) -> Any:
     try:
         obj: Any = importlib.import_module(module_name)
     except Exception as exc:  # any failure while importing user code

@@ -154,3 +154,26 @@ class LockStoreContract:
             locks.acquire_slot("q", owner="w1", limit=0, ttl=TTL, now=T0)
         with pytest.raises(ValueError, match="timeout must be > 0"):
             locks.set_system_lock("q", timeout=0, now=T0)
+
+    def test_clear_system_lock_resumes_the_queue_and_keeps_slots(
+        self, locks: LockStore
+    ) -> None:
+        """Clearing returns the pause's expiry; slots stay and new ones are granted."""
+        locks.acquire_slot("q", owner="w1", limit=2, ttl=TTL, now=T0)
+        locks.set_system_lock("q", timeout=30, now=T0)
+
+        removed = locks.clear_system_lock("q")
+        granted = locks.acquire_slot("q", owner="w2", limit=2, ttl=TTL, now=T0 + 1)
+        full = locks.acquire_slot("q", owner="w3", limit=2, ttl=TTL, now=T0 + 1)
+
+        assert (T0 + 30, True, False) == (removed, granted, full)
+        assert locks.get_system_lock("q") is None
+
+    def test_clear_system_lock_without_a_lock(self, locks: LockStore) -> None:
+        """Clearing a queue that is not paused (or unknown) changes nothing."""
+        locks.acquire_slot("q", owner="w1", limit=1, ttl=TTL, now=T0)
+
+        removed = (locks.clear_system_lock("q"), locks.clear_system_lock("unknown"))
+        still_held = locks.acquire_slot("q", owner="w2", limit=1, ttl=TTL, now=T0 + 1)
+
+        assert ((None, None), False) == (removed, still_held)

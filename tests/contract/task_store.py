@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.contract.task_store_batch import BatchContract
 from tests.contract.task_store_defer import DeferContract
 from tests.contract.task_store_limits import TaskStoreLimitsContract
 from tests.contract.task_store_runtime import RuntimeContract
@@ -50,7 +51,9 @@ def claim(
     return [t.id for t in claimed]
 
 
-class TaskStoreContract(DeferContract, RuntimeContract, TaskStoreLimitsContract):
+class TaskStoreContract(
+    DeferContract, RuntimeContract, TaskStoreLimitsContract, BatchContract
+):
     """Tests that every TaskStore adapter must pass."""
 
     def test_enqueue_makes_the_task_visible(self, store: TaskStore) -> None:

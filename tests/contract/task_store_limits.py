@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tiger_core.errors import QueueFullException, TaskNotFound
+from tiger_core.errors import PayloadTooLarge, QueueFullException, TaskNotFound
 from tiger_core.model.state import TaskState
 from tiger_core.model.task import TaskData
 from tiger_core.ports import TaskStore
@@ -139,3 +139,26 @@ class TaskStoreLimitsContract:
             store.update_scheduled_time("q", "a", when=T0 + 5)
 
         assert T0 == store.get("q", state, "a").score
+
+    def test_payload_over_the_size_limit_raises_and_writes_nothing(
+        self, store: TaskStore
+    ) -> None:
+        """A payload longer than ``max_payload_bytes`` is refused before any write."""
+        big = _task("big", args=["x" * 2000])
+
+        with pytest.raises(PayloadTooLarge, match=r"tests\.sample_tasks:add.*bytes"):
+            store.enqueue(
+                big, queue="q", state=QUEUED, score=T0, max_payload_bytes=1000
+            )
+
+        assert 0 == store.count("q", QUEUED)
+        assert set() == store.queue_names(QUEUED)
+
+    def test_payload_at_the_size_limit_is_written(self, store: TaskStore) -> None:
+        """A payload of exactly ``max_payload_bytes`` (its JSON length) is accepted."""
+        task = _task("fits", args=["x" * 100])
+        size = len(json.dumps(task.to_wire()))
+
+        store.enqueue(task, queue="q", state=QUEUED, score=T0, max_payload_bytes=size)
+
+        assert 1 == store.count("q", QUEUED)

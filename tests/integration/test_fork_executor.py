@@ -104,7 +104,7 @@ class TestForkExecutor(ExecutorContract):
             calls.append(1)
             raise ConnectionError("redis is down")
 
-        report = executor.execute(request("sleep", ([0.3], {})), heartbeat=heartbeat)
+        report = executor.execute(request("sleep", ([0.6], {})), heartbeat=heartbeat)
 
         assert report.success
         assert len(calls) >= 2

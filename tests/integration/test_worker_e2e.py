@@ -243,3 +243,36 @@ def test_missing_module_exits_naming_it(redis_url: str) -> None:
     assert done.returncode != 0
     assert "no_such_module" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.timeout(40)
+def test_console_script_imports_modules_from_the_current_directory(
+    redis_url: str, redis_client: redis.Redis
+) -> None:
+    """``tiger-worker -m pkg.mod`` finds a module of the directory it starts in."""
+    (task_id,) = enqueue(redis_url, {"func": "add", "args": [1, 2], "queue": "cwd"})
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    script = Path(sys.executable).with_name("tiger-worker")
+
+    done = subprocess.run(
+        [
+            str(script),
+            "--url",
+            redis_url,
+            "-m",
+            "tests.sample_tasks",
+            "-q",
+            "cwd",
+            "--exit-after",
+            "0.03",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+    assert 0 == done.returncode, done.stderr[-2000:]
+    assert not redis_client.exists(f"t:task:{task_id}")

@@ -95,7 +95,7 @@ def test_sigkilled_worker_task_runs_again_elsewhere(
 def test_resumed_worker_cannot_finish_a_task_it_lost(
     redis_url: str, redis_client: redis.Redis, tmp_path: Path
 ) -> None:
-    """A SIGSTOPped worker resumed after its lease expired gets LeaseLost."""
+    """A SIGSTOPped worker resumed after its lease expired kills its child (fence)."""
     records = tmp_path / "records"
     paused = start_worker(redis_url, records, tmp_path, "paused")
     try:
@@ -113,16 +113,19 @@ def test_resumed_worker_cannot_finish_a_task_it_lost(
             wait_for(lambda: "lease lost" in log.read_text(), "lease lost", tmp_path)
             active_after_lost = redis_client.zcard("t:active:q")
             wait_for(
-                lambda: len(events(records, "t", "end")) == 2, "both ends", tmp_path
-            )
-            wait_for(
                 lambda: redis_client.exists("t:active:q") == 0, "completion", tmp_path
             )
+            paused_log = log.read_text()
     finally:
         stop(paused)
 
     assert 1 == active_after_lost  # the rerun was untouched by the paused worker
     assert [] == redis_client.keys("t:task:*")
+    assert 1 == len(events(records, "t", "end"))  # the stale child never finished
+    assert any(
+        '"child killed"' in line and '"lease lost"' in line
+        for line in paused_log.splitlines()
+    )
 
 
 @pytest.mark.timeout(40)
@@ -156,6 +159,8 @@ def test_missed_announcement_is_caught_by_resync(
         quiet = producer(redis_client, PUBLISH_QUEUED_TASKS=False)
         quiet.delay(runtime_tasks.slow, args=["t", 0], queue="q")
         wait_for(lambda: len(events(records, "t", "end")) == 1, "the task", tmp_path)
+        # The task's end is recorded before the worker settles it: wait for that too.
+        wait_for(lambda: not redis_client.keys("t:task:*"), "the settle", tmp_path)
 
     assert [] == redis_client.keys("t:task:*")
 

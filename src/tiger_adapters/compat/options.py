@@ -62,9 +62,23 @@ def function_options(func: Callable[..., Any]) -> TaskOptions:
     stored = getattr(func, "_task_options", None)
     if isinstance(stored, TaskOptions):
         return stored
-    return make_options(
-        **{name: getattr(func, f"_task_{name}", None) for name in OPTION_NAMES}
-    )
+    values = tuple(getattr(func, f"_task_{name}", None) for name in OPTION_NAMES)
+    try:  # the same attribute values always give the same (frozen) options
+        return _OPTIONS_CACHE[(func, values)]
+    except TypeError:  # an unhashable attribute value (a list): build them
+        return make_options(**dict(zip(OPTION_NAMES, values, strict=True)))
+    except KeyError:
+        pass
+    options = make_options(**dict(zip(OPTION_NAMES, values, strict=True)))
+    if len(_OPTIONS_CACHE) >= _OPTIONS_CACHE_SIZE:
+        _OPTIONS_CACHE.clear()
+    _OPTIONS_CACHE[(func, values)] = options
+    return options
+
+
+#: ``function_options`` by (function, its ``_task_*`` values): the enqueue hot path.
+_OPTIONS_CACHE: dict[tuple[Any, tuple[Any, ...]], TaskOptions] = {}
+_OPTIONS_CACHE_SIZE = 1024
 
 
 def exception_paths(classes: Iterable[type[BaseException]]) -> list[str]:

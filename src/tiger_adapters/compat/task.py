@@ -13,7 +13,11 @@ from tiger_adapters.compat.options import (
 )
 from tiger_adapters.compat.task_actions import TaskActions
 from tiger_core.errors import TaskImportError, TaskNotFound
-from tiger_core.functions import import_attribute, serialize_func_name
+from tiger_core.functions import (
+    import_attribute,
+    import_exception_class,
+    serialize_func_name,
+)
 from tiger_core.model.state import TaskState
 from tiger_core.model.task import StoredTask, TaskData
 from tiger_core.services.enqueue import build_task
@@ -212,14 +216,14 @@ class Task(TaskActions):
         """
         for name in self.retry_on or []:
             try:
-                candidate = import_attribute(name)
+                candidate = import_exception_class(name)
             except TaskImportError:
                 if logger is not None:
                     logger.error(
                         "should_retry_on could not import class", exception_name=name
                     )
                 continue
-            if isinstance(candidate, type) and issubclass(exception_class, candidate):
+            if issubclass(exception_class, candidate):
                 return True
         return False
 

@@ -49,6 +49,7 @@ class TaskActions:
         Raises:
             QueueFullException: the queue is full.
             TypeError: an argument is not JSON-serializable.
+            PayloadTooLarge: the task's JSON is over MAX_PAYLOAD_BYTES.
         """
         tiger = self.tiger
         now = tiger.clock.now()
@@ -63,6 +64,7 @@ class TaskActions:
             when=due,
             now=now,
             max_queue_size=limit,
+            max_payload_bytes=tiger.config.MAX_PAYLOAD_BYTES,
         )
         self._state = str(state)
         self._ts = self._data.scheduled_at
@@ -73,7 +75,7 @@ class TaskActions:
         self._data = self._data.model_copy(
             update={"time_last_queued": now, "scheduled_at": now}
         )
-        codec.encode_task(self._data)
+        codec.encode_task_within(self._data, self.tiger.config.MAX_PAYLOAD_BYTES)
         if limit:
             size = self.tiger.get_total_queue_size(self._queue)
             if size >= limit:

@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from tiger_adapters.compat.outage import Outage
 from tiger_adapters.compat.queue_watch import QueueWatch
 from tiger_adapters.executor import ForkExecutor, InlineExecutor
 from tiger_adapters.executor.context import bind_host
+from tiger_adapters.redis.health import check_eviction_policy
 from tiger_adapters.stats import TimedExecutor, WorkerStats
 from tiger_core.ports import ErrorReporter, Executor
 from tiger_core.services.periodic import queue_periodic_tasks
@@ -130,7 +132,8 @@ class Worker:
 
         Args:
             once: return as soon as an iteration finds no work (due scheduled tasks
-                are promoted on every iteration, without the rate limit).
+                are promoted without the rate limit whenever no queue is known to
+                have work, so none is left behind when it returns).
             force_once: return after a single iteration.
             exit_after: return once this much time has passed (between tasks).
         """
@@ -142,26 +145,38 @@ class Worker:
             exclude_queues=list(cycle.exclude),
             executor=self.executor_name,
         )
-        queue_periodic_tasks(
-            cycle.store,
-            getattr(self.tiger, "periodic_task_funcs", {}),
-            cycle.config,
-            now=cycle.clock.now(),
-            handles=cycle.handles,
-            log=cycle.log,
+        connection = getattr(self.tiger, "connection", None)
+        if connection is not None:
+            check_eviction_policy(connection, cycle.log)
+        outage = Outage(cycle.log, self._stop)  # Redis down: wait, never crash
+        outage.call(
+            lambda: queue_periodic_tasks(
+                cycle.store,
+                getattr(self.tiger, "periodic_task_funcs", {}),
+                cycle.config,
+                now=cycle.clock.now(),
+                handles=cycle.handles,
+                log=cycle.log,
+            )
         )
         watch = QueueWatch(cycle.store, cycle.config, cycle.handles, self._stop)
-        watch.open()
+        outage.call(watch.open)
         try:
             with self._signals_stop_worker():
-                self._loop(
-                    watch,
-                    once=once or force_once,
-                    force_once=force_once,
-                    deadline=deadline,
+                outage.run(
+                    lambda: self._loop(
+                        watch,
+                        once=once or force_once,
+                        force_once=force_once,
+                        deadline=deadline,
+                        outage=outage,
+                    )
                 )
         finally:
             watch.close()
+            close = getattr(self._executor, "close", None)
+            if close is not None:  # e.g. the fork executor's spare child
+                close()
             cycle.log.info("done")
 
     def _loop(
@@ -171,6 +186,7 @@ class Worker:
         once: bool,
         force_once: bool,
         deadline: float | None,
+        outage: Outage,
     ) -> None:
         """Wait for work, maintain, visit the ready queues; until a stop condition."""
         cycle = self.cycle
@@ -181,7 +197,7 @@ class Worker:
             if self._stop.is_set():
                 break
             did_work = False
-            if once:
+            if once and (force_once or not watch.ready):  # before deciding to end
                 watch.add(cycle.maintenance.promote(throttled=False))
             if time.monotonic() >= next_maintenance:
                 promoted = cycle.maintain()
@@ -191,13 +207,20 @@ class Worker:
             visiting = watch.ready | watch.blocked
             worked = cycle.process_queues(visiting, should_stop=self._stop.is_set)
             watch.visited(visiting, worked, cycle.guards.refused)
+            outage.recovered()
             did_work = did_work or bool(worked)
             self.stats.log_if_due()
-            if force_once or (once and not did_work and not watch.ready):
+            if force_once or (once and not did_work and not self._promote_now(watch)):
                 break
             if deadline is not None and time.monotonic() >= deadline:
                 break
             idle = not did_work
+
+    def _promote_now(self, watch: QueueWatch) -> bool:
+        """Once mode, before ending: promote due tasks now; whether work is known."""
+        if not watch.ready:
+            watch.add(self.cycle.maintenance.promote(throttled=False))
+        return bool(watch.ready)
 
     @contextmanager
     def _signals_stop_worker(self) -> Iterator[None]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import os
+import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -51,6 +53,26 @@ class WorkerRunOptions(BaseModel):
     max_workers_per_queue: int | None = Field(default=None, ge=1)
 
 
+#: -h/-p/-a/-n: the Redis server (shared with the ``tiger`` admin command).
+_CONNECTION = (
+    click.option("-h", "--host", show_default="localhost", help="Redis host."),
+    click.option(
+        "-p",
+        "--port",
+        type=click.IntRange(1, 65535),
+        show_default="6379",
+        help="Redis port.",
+    ),
+    click.option("-a", "--password", show_default="none", help="Redis password."),
+    click.option(
+        "-n",
+        "--db",
+        type=click.IntRange(min=0),
+        show_default="0",
+        help="Redis database number.",
+    ),
+)
+
 _OPTIONS = (
     click.option(
         "-q",
@@ -83,22 +105,7 @@ _OPTIONS = (
         show_default="STORE_TRACEBACKS, on",
         help="Keep tracebacks in execution records.",
     ),
-    click.option("-h", "--host", show_default="localhost", help="Redis host."),
-    click.option(
-        "-p",
-        "--port",
-        type=click.IntRange(1, 65535),
-        show_default="6379",
-        help="Redis port.",
-    ),
-    click.option("-a", "--password", show_default="none", help="Redis password."),
-    click.option(
-        "-n",
-        "--db",
-        type=click.IntRange(min=0),
-        show_default="0",
-        help="Redis database number.",
-    ),
+    *_CONNECTION,
     click.option(
         "--executor",
         type=click.Choice(["fork", "sync"]),
@@ -118,6 +125,13 @@ _OPTIONS = (
 def worker_options(command: F) -> F:
     """Add the TaskTiger command's options to a click command (in help order)."""
     for option in reversed(_OPTIONS):
+        command = option(command)
+    return command
+
+
+def connection_options(command: F) -> F:
+    """Add only the Redis connection options (-h/-p/-a/-n) to a click command."""
+    for option in reversed(_CONNECTION):
         command = option(command)
     return command
 
@@ -151,12 +165,26 @@ def split_list(value: str | None) -> tuple[str, ...] | None:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
+def ensure_cwd_importable() -> None:
+    """Put the current directory first on ``sys.path``, as ``python -m`` does.
+
+    A console script's ``sys.path`` starts with its own bin directory, so without
+    this ``-m myapp.tasks`` would not find an application in the directory the
+    command was started from.
+    """
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+
+
 def import_modules(names: Sequence[str]) -> None:
-    """Import ``names`` in order.
+    """Import ``names`` in order, from the current directory too.
 
     Raises:
         click.ClickException: a module cannot be imported (naming it and the cause).
     """
+    if names:
+        ensure_cwd_importable()
     for name in names:
         try:
             importlib.import_module(name)

@@ -5,43 +5,57 @@ report as JSON to a pipe and ``os._exit``s; it never touches storage and never
 returns into the parent's stack. The parent reads the pipe until EOF, beats the
 heartbeat meanwhile, SIGKILLs the child at the hard deadline, always reaps it, and
 turns a missing report into a failure record.
+
+The fork is kept off the critical path: each execution hands its request to a
+*spare* child forked earlier (see :mod:`~tiger_adapters.executor.process`) and,
+while that child runs, forks the spare of the next execution. A spare forked
+before the parent imported new modules or bound another host is discarded, and a
+fresh child is forked for the request instead.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import random
-import select
 import signal
 import socket
 import sys
 import time
 from collections.abc import Callable
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import structlog
 from pydantic import ValidationError
 
 from tiger_adapters.executor.child import run_request
-from tiger_adapters.executor.heartbeat import call_heartbeat
+from tiger_adapters.executor.heartbeat import call_heartbeat, die_with_parent
+from tiger_adapters.executor.process import (
+    EXIT_NO_REPORT,
+    ChildProcess,
+    drain,
+    fingerprint,
+    fork_child,
+    read_all,
+    read_chunk,
+    write_and_close,
+)
 from tiger_adapters.executor.reports import (
     crash_report,
     describe_status,
+    fenced_report,
     killed_report,
     shutdown_report,
 )
 from tiger_core.model.execution import ExecutionReport, ExecutionRequest
 
+__all__ = ["EXIT_NO_REPORT", "ForkExecutor"]
+
 _log = structlog.get_logger("tiger")
 
-#: Exit status of a child that could not deliver its report (``EX_SOFTWARE``).
-EXIT_NO_REPORT = 70
-_READ_SIZE = 65536
 #: Longest wait between two checks that the child is still alive.
 _POLL_CAP = 1.0
-#: Wait between two checks once the child has closed its end of the pipe.
-_EXIT_POLL = 0.005
 
 
 class ForkExecutor:
@@ -51,10 +65,16 @@ class ForkExecutor:
         heartbeat_interval: seconds between two heartbeat calls while a child runs.
         kill_grace: seconds the child gets past the sum of its hard timeouts (its
             own soft timeout fires first) before the parent SIGKILLs it.
+        spare: keep one child forked ahead of need (default). Without it, each
+            execution forks its child on the spot.
     """
 
     def __init__(
-        self, *, heartbeat_interval: float = 10.0, kill_grace: float = 5.0
+        self,
+        *,
+        heartbeat_interval: float = 10.0,
+        kill_grace: float = 5.0,
+        spare: bool = True,
     ) -> None:
         if heartbeat_interval <= 0:
             raise ValueError(f"heartbeat_interval must be > 0: {heartbeat_interval}")
@@ -62,7 +82,9 @@ class ForkExecutor:
             raise ValueError(f"kill_grace must be >= 0: {kill_grace}")
         self._heartbeat_interval = heartbeat_interval
         self._kill_grace = kill_grace
-        self._running: _Child | None = None
+        self._use_spare = spare
+        self._running: ChildProcess | None = None
+        self._spare: ChildProcess | None = None
         self._interrupted = False
 
     def interrupt(self) -> None:
@@ -76,6 +98,16 @@ class ForkExecutor:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child.pid, signal.SIGKILL)
 
+    def close(self) -> None:
+        """Stop and reap the spare child, if any (the worker is shutting down)."""
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.dispose()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
     def execute(
         self, request: ExecutionRequest, *, heartbeat: Callable[[], None]
     ) -> ExecutionReport:
@@ -88,19 +120,8 @@ class ForkExecutor:
         """
         host = socket.gethostname()
         time_started = time.time()
-        for stream in (sys.stdout, sys.stderr):  # the child must not repeat them
-            stream.flush()
-        read_fd, write_fd = os.pipe()
-        try:
-            pid = os.fork()
-        except BaseException:
-            os.close(read_fd)
-            os.close(write_fd)
-            raise
-        if pid == 0:
-            _child_main(request, read_fd, write_fd, host)
-        os.close(write_fd)
-        child = _Child(pid)
+        started = time.monotonic()
+        child = self._start(_message(request, host))
         self._running, self._interrupted = child, False
         try:
             _log.info(
@@ -108,34 +129,66 @@ class ForkExecutor:
                 func=request.func,
                 queue=request.queue,
                 task_ids=[task.id for task in request.tasks],
-                child_pid=pid,
+                child_pid=child.pid,
             )
+            if self._use_spare:
+                self._fork_spare(child)
             report = self._supervise(
-                child, read_fd, request, heartbeat, host=host, time_started=time_started
+                child,
+                request,
+                heartbeat,
+                host=host,
+                time_started=time_started,
+                started=started,
             )
             if self._interrupted:
-                _log.warning("child killed", child_pid=pid, reason="worker shutdown")
+                _log.warning(
+                    "child killed", child_pid=child.pid, reason="worker shutdown"
+                )
                 return shutdown_report(request, host=host, time_started=time_started)
             return report
         finally:
             self._running = None
-            os.close(read_fd)
-            child.kill_and_reap()
+            child.dispose()
+
+    def _fork_spare(self, running: ChildProcess) -> None:
+        """Fork the next execution's child while ``running`` runs (best effort)."""
+        try:
+            self._spare = fork_child(_child_main, close_in_child=[running.report_fd])
+        except OSError:  # out of processes or memory: the next one forks on the spot
+            _log.warning("spare child not forked", exc_info=True)
+
+    def _start(self, message: bytes) -> ChildProcess:
+        """Hand ``message`` to the spare if it is still usable, else to a new child."""
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            if spare.born == fingerprint() and not spare.exited():
+                with contextlib.suppress(BrokenPipeError):
+                    spare.send(message)
+                    return spare
+            spare.dispose()
+        child = fork_child(_child_main)
+        try:
+            child.send(message)
+        except BaseException:
+            child.dispose()
+            raise
+        return child
 
     def _supervise(
         self,
-        child: _Child,
-        read_fd: int,
+        child: ChildProcess,
         request: ExecutionRequest,
         heartbeat: Callable[[], None],
         *,
         host: str,
         time_started: float,
+        started: float,
     ) -> ExecutionReport:
         """Read the report until EOF while beating; kill the child at the deadline."""
         timeout = request.total_timeout + self._kill_grace
-        deadline = time.monotonic() + timeout
-        next_beat = time.monotonic() + self._heartbeat_interval
+        deadline = started + timeout
+        next_beat = started + self._heartbeat_interval
         chunks: list[bytes] = []
         eof = False
         while not child.exited():
@@ -147,25 +200,46 @@ class ForkExecutor:
                     request, host=host, time_started=time_started, timeout=timeout
                 )
             if now >= next_beat:
-                call_heartbeat(heartbeat)
+                if not call_heartbeat(heartbeat):  # self-fence: the tasks are lost
+                    child.kill_and_reap()
+                    _log.warning(
+                        "child killed", child_pid=child.pid, reason="lease lost"
+                    )
+                    return fenced_report(request, host=host, time_started=time_started)
                 next_beat = time.monotonic() + self._heartbeat_interval
                 continue
             wait = min(next_beat, deadline, now + _POLL_CAP) - now
-            if eof:  # the report is complete; the child is on its way out
-                time.sleep(min(wait, _EXIT_POLL))
-            elif select.select([read_fd], [], [], wait)[0]:
-                chunk = os.read(read_fd, _READ_SIZE)
+            if child.wait_readable(wait, eof=eof):
+                chunk = read_chunk(child.report_fd)
                 eof = not chunk
                 chunks.append(chunk)
-        chunks.extend(_drain(read_fd))  # what the child wrote just before exiting
+        chunks.extend(drain(child.report_fd))  # written just before the exit
         return _child_report(
             b"".join(chunks), child, request, host=host, time_started=time_started
         )
 
 
+def _message(request: ExecutionRequest, host: str) -> bytes:
+    """The request, the host name and the parent's structlog context, pickled."""
+    context: dict[str, Any] = structlog.contextvars.get_contextvars()
+    try:
+        return pickle.dumps((request, host, context), pickle.HIGHEST_PROTOCOL)
+    except Exception:  # an unpicklable context value: send what can be sent
+        kept = {k: v for k, v in context.items() if _picklable(v)}
+        return pickle.dumps((request, host, kept), pickle.HIGHEST_PROTOCOL)
+
+
+def _picklable(value: Any) -> bool:
+    try:
+        pickle.dumps(value)
+    except Exception:
+        return False
+    return True
+
+
 def _child_report(
     data: bytes,
-    child: _Child,
+    child: ChildProcess,
     request: ExecutionRequest,
     *,
     host: str,
@@ -182,71 +256,29 @@ def _child_report(
     )
 
 
-class _Child:
-    """A forked child process that is reaped exactly once."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.status: int | None = None
-
-    def exited(self) -> bool:
-        """Reap the child if it has ended, without blocking; True if it has."""
-        if self.status is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid != 0:
-                self.status = status
-        return self.status is not None
-
-    def wait(self) -> int:
-        """Reap the child, blocking until it ends, and return its wait status."""
-        if self.status is None:
-            _, self.status = os.waitpid(self.pid, 0)
-        return self.status
-
-    def kill_and_reap(self) -> None:
-        """SIGKILL the child unless it was reaped already, then reap it."""
-        if self.status is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):  # gone; waitpid reaps it
-            os.kill(self.pid, signal.SIGKILL)
-        self.wait()
-
-
-def _child_main(
-    request: ExecutionRequest, read_fd: int, write_fd: int, host: str
-) -> NoReturn:
-    """Run ``request`` in the child, send the report, and exit; never returns."""
+def _child_main(request_fd: int, report_fd: int) -> NoReturn:
+    """Wait for the request, run it, send the report, and exit; never returns."""
     code = EXIT_NO_REPORT
     try:
-        os.close(read_fd)
+        die_with_parent()  # an orphan must not run on while its task is rerun
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles shutdown
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        message = read_all(request_fd)
+        if not message:  # the parent closed the pipe: not needed after all
+            _exit(0)
+        request, host, context = pickle.loads(message)
         random.seed()
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(**context)
         report = run_request(request, host=host)
-        _write_all(write_fd, report.model_dump_json().encode())
+        write_and_close(report_fd, report.model_dump_json().encode())
         code = 0
     finally:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(BaseException):  # exiting anyway
-                stream.flush()
-        os._exit(code)
+        _exit(code)
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    """Write all of ``data`` to ``fd`` (blocking while the reader catches up)."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-    os.close(fd)
-
-
-def _drain(fd: int) -> list[bytes]:
-    """Read what is buffered in ``fd`` without waiting for more."""
-    os.set_blocking(fd, False)
-    chunks: list[bytes] = []
-    try:
-        while chunk := os.read(fd, _READ_SIZE):
-            chunks.append(chunk)
-    except BlockingIOError:
-        pass
-    return chunks
+def _exit(code: int) -> NoReturn:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BaseException):  # exiting anyway
+            stream.flush()
+    os._exit(code)

@@ -8,7 +8,6 @@ from collections.abc import Callable
 import structlog
 
 from tiger_adapters.executor.child import run_request
-from tiger_adapters.executor.heartbeat import call_heartbeat
 from tiger_core.errors import JobTimeoutException
 from tiger_core.model.execution import ExecutionReport, ExecutionRequest
 
@@ -29,14 +28,19 @@ class InlineExecutor:
     def execute(
         self, request: ExecutionRequest, *, heartbeat: Callable[[], None]
     ) -> ExecutionReport:
-        """Beat once, then run every task of ``request`` and return its report."""
+        """Run every task of ``request`` and return its report.
+
+        ``heartbeat`` is not called: nothing runs beside the task to call it, and
+        the caller beats its tasks when they were claimed (or before a prefetched
+        task starts, when the last beat is older than the heartbeat interval).
+        """
         _log.info(
             "processing",
             func=request.func,
             queue=request.queue,
             task_ids=[task.id for task in request.tasks],
         )
-        call_heartbeat(heartbeat)
+        del heartbeat
         self._running = True
         try:
             return run_request(request, host=socket.gethostname())

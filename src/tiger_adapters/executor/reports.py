@@ -52,6 +52,20 @@ def shutdown_report(
     )
 
 
+def fenced_report(
+    request: ExecutionRequest, *, host: str, time_started: float
+) -> ExecutionReport:
+    """Report a child killed because another worker took its tasks over.
+
+    The worker's moves are owner-checked, so this record is never stored: the
+    settle step gets ``LeaseLost`` and the new owner's outcome stands.
+    """
+    text = "JobTimeoutException: lease lost: killed to stop a second execution"
+    return _failure(
+        request, JobTimeoutException, text, host=host, time_started=time_started
+    )
+
+
 def crash_report(
     request: ExecutionRequest,
     *,

@@ -98,3 +98,8 @@ class MemoryLockStore:
         """See :meth:`tiger_core.ports.LockStore.get_system_lock`."""
         with self._lock:
             return self._slots.get(queue, {}).get(SYSTEM_LOCK)
+
+    def clear_system_lock(self, queue: str) -> float | None:
+        """See :meth:`tiger_core.ports.LockStore.clear_system_lock`."""
+        with self._lock:
+            return self._slots.get(queue, {}).pop(SYSTEM_LOCK, None)

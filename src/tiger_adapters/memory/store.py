@@ -9,12 +9,13 @@ from tiger_adapters.codec import (
     decode_records,
     decode_task,
     encode_record,
-    encode_task,
+    encode_task_within,
     patch_payload,
     queue_full,
 )
 from tiger_adapters.memory.runtime import MemoryRuntimeOps
-from tiger_core.errors import LeaseLost, TaskNotFound
+from tiger_core.errors import LeaseLost, QueueFullException, TaskNotFound
+from tiger_core.model.batch import NewTask
 from tiger_core.model.execution import ExecutionRecord
 from tiger_core.model.state import TaskState
 from tiger_core.model.task import StoredTask, TaskData
@@ -117,11 +118,12 @@ class MemoryTaskStore(MemoryRuntimeOps):
         state: TaskState,
         score: float,
         max_queue_size: int | None = None,
+        max_payload_bytes: int | None = None,
     ) -> None:
         """See :meth:`tiger_core.ports.TaskStore.enqueue`."""
         if state not in (TaskState.QUEUED, TaskState.SCHEDULED):
             raise ValueError(f"cannot enqueue into state {state!r}")
-        payload = encode_task(task)
+        payload = encode_task_within(task, max_payload_bytes)
         with self._lock:
             if max_queue_size is not None:
                 size = sum(len(self._zsets.get((s, queue), {})) for s in _SIZED)
@@ -131,6 +133,31 @@ class MemoryTaskStore(MemoryRuntimeOps):
             self._zset(state, queue).setdefault(task.id, score)
             if state is TaskState.QUEUED:
                 self._announce(queue)
+
+    def enqueue_many(
+        self, tasks: Sequence[NewTask], *, max_payload_bytes: int | None = None
+    ) -> list[bool]:
+        """See :meth:`tiger_core.ports.TaskStore.enqueue_many`."""
+        for new in tasks:  # every check that refuses the whole call comes first
+            if new.state not in (TaskState.QUEUED, TaskState.SCHEDULED):
+                raise ValueError(f"cannot enqueue into state {new.state!r}")
+            encode_task_within(new.task, max_payload_bytes)
+        written = []
+        with self._lock:  # re-entrant: enqueue takes it again
+            for new in tasks:
+                try:
+                    self.enqueue(
+                        new.task,
+                        queue=new.queue,
+                        state=new.state,
+                        score=new.score,
+                        max_queue_size=new.max_queue_size,
+                    )
+                except QueueFullException:
+                    written.append(False)
+                else:
+                    written.append(True)
+        return written
 
     def claim(
         self,
@@ -173,8 +200,11 @@ class MemoryTaskStore(MemoryRuntimeOps):
                 self._zset(TaskState.ACTIVE, queue)[task_id] = now
         return lost
 
-    def complete(self, queue: str, task_id: str, *, owner: str) -> None:
-        """See :meth:`tiger_core.ports.TaskStore.complete`."""
+    def complete(
+        self, queue: str, task_id: str, *, owner: str, unique: bool | None = None
+    ) -> None:
+        """See :meth:`tiger_core.ports.TaskStore.complete` (reads its own payload)."""
+        del unique
         with self._lock:
             self._check_owner(queue, task_id, owner)
             self._leave_active(queue, task_id)

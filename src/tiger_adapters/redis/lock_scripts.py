@@ -24,6 +24,7 @@ LOCK_SCRIPT_NAMES: tuple[str, ...] = (
     "release_locks",
     "acquire_slot",
     "set_system_lock",
+    "clear_system_lock",
 )
 
 
@@ -91,3 +92,9 @@ class LockScripts:
         keys = [self._keys.queue_lock(queue)]
         args: list[str | int] = [repr(now + timeout), math.ceil(timeout + 10)]
         self._scripts["set_system_lock"](keys=keys, args=args)
+
+    def clear_system_lock(self, queue: str) -> float | None:
+        """Run ``clear_system_lock.lua``; return the removed expiry, or None."""
+        keys = [self._keys.queue_lock(queue)]
+        score = self._scripts["clear_system_lock"](keys=keys, args=[])
+        return None if score is None else float(score)

@@ -3,8 +3,8 @@
 Task locks are redis-py ``Lock`` keys (``P:lockv2:<id>`` holding the owner's
 token, with a PX TTL), so a TaskTiger worker and a Tiger worker respect each
 other's locks. Queue slots are TaskTiger's semaphore zset ``P:qslock:<queue>``.
-Writes are Lua scripts; ``release_slot`` and ``get_system_lock`` are single
-commands.
+Writes are Lua scripts (``clear_system_lock`` too: it reads the expiry it
+removes); ``release_slot`` and ``get_system_lock`` are single commands.
 """
 
 from __future__ import annotations
@@ -88,6 +88,10 @@ class RedisLockStore:
         """Return when the system lock of ``queue`` expires, or None (one ZSCORE)."""
         score = self._client.zscore(self._keys.queue_lock(queue), SYSTEM_LOCK)
         return None if score is None else float(score)
+
+    def clear_system_lock(self, queue: str) -> float | None:
+        """Remove the system lock of ``queue``; return its expiry, or None."""
+        return self._scripts.clear_system_lock(queue)
 
 
 def _distinct(lock_ids: Sequence[str]) -> list[str]:

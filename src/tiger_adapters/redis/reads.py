@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from redis.client import Pipeline
+from redis.client import NEVER_DECODE, Pipeline
 
 from tiger_adapters import codec
 from tiger_adapters.redis.keys import KeySchema
@@ -30,9 +30,12 @@ def queue_reads(
         executions: how many of the newest execution records to read per task
             (0: none, -1: all).
     """
-    pipe.mget(
-        [keys.task(i) for i in task_ids] + [keys.executions_count(i) for i in task_ids]
-    )
+    # Payloads come back as bytes (NEVER_DECODE): a value that is not UTF-8 (garbage,
+    # a pickle) must become a problem of its task, not a UnicodeDecodeError of the read.
+    names = [keys.task(i) for i in task_ids] + [
+        keys.executions_count(i) for i in task_ids
+    ]
+    pipe.execute_command("MGET", *names, **{NEVER_DECODE: True})  # type: ignore[no-untyped-call]
     if executions:
         start = 0 if executions < 0 else -executions
         for task_id in task_ids:
@@ -63,7 +66,7 @@ def build_tasks(
     tasks = []
     for index, (task_id, score) in enumerate(zip(task_ids, scores, strict=True)):
         data, problem = codec.decode_task(values[index], task_id)
-        count = values[n + index]
+        count = _count(values[n + index])
         tasks.append(
             StoredTask(
                 id=task_id,
@@ -73,7 +76,15 @@ def build_tasks(
                 data=data,
                 problem=problem,
                 executions=codec.decode_records(records[index]) if records else [],
-                executions_count=int(count) if count else 0,
+                executions_count=count,
             )
         )
     return tasks
+
+
+def _count(raw: bytes | None) -> int:
+    """An executions counter as stored; a garbled one counts as 0."""
+    try:
+        return int(raw) if raw else 0
+    except ValueError:
+        return 0

@@ -13,6 +13,7 @@ from typing import Protocol
 
 import redis
 from redis.commands.core import Script
+from redis.exceptions import OutOfMemoryError
 
 from tiger_adapters import codec
 from tiger_adapters.redis.keys import KeySchema
@@ -136,7 +137,14 @@ class RedisRuntimeOps:
             return True
         token = uuid.uuid4().hex
         px = max(int(interval * 1000), 1)
-        if not self._client.set(self._keys.lock(name), token, nx=True, px=px):
+        try:
+            taken = self._client.set(self._keys.lock(name), token, nx=True, px=px)
+        except OutOfMemoryError:
+            # Redis is full (noeviction): the rate limit cannot be written, so the
+            # work goes ahead unthrottled; promotion and recovery only move ids and
+            # are atomic, and they help drain the full Redis.
+            return True
+        if not taken:
             return False
         self._throttle_tokens[name] = token
         return True

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import redis
+from redis.client import Pipeline
 from redis.commands.core import Script
 
 from tiger_adapters.codec import queue_full
@@ -27,6 +28,7 @@ from tiger_core.model.state import TaskState
 #: The script files, one per atomic operation.
 SCRIPT_NAMES: tuple[str, ...] = (
     "enqueue_task",
+    "enqueue_tasks",
     "claim_tasks",
     "heartbeat_tasks",
     "complete_task",
@@ -106,6 +108,32 @@ class Scripts:
             QueueFullException: the queue already holds ``max_queue_size`` tasks
                 (queued, scheduled and active); nothing was written.
         """
+        keys, args = self.enqueue_call(
+            queue,
+            state,
+            task_id,
+            payload,
+            score=score,
+            publish=publish,
+            max_queue_size=max_queue_size,
+        )
+        result = self._run("enqueue_task", keys, args)
+        if isinstance(result, list):
+            raise queue_full(queue, int(result[1]), int(args[-1]))
+        return bool(result)
+
+    def enqueue_call(  # noqa: PLR0913 - mirrors the script's ARGV
+        self,
+        queue: str,
+        state: TaskState,
+        task_id: str,
+        payload: str,
+        *,
+        score: float,
+        publish: bool,
+        max_queue_size: int | None,
+    ) -> tuple[list[str], list[str]]:
+        """The KEYS and ARGV of one ``enqueue_task.lua`` call."""
         k = self._keys
         keys = [
             k.state_set(state),
@@ -116,10 +144,38 @@ class Scripts:
         ]
         limit = "" if max_queue_size is None else str(max_queue_size)
         args = [queue, task_id, payload, repr(score), _flag(publish), limit]
-        result = self._run("enqueue_task", keys, args)
-        if isinstance(result, list):
-            raise queue_full(queue, int(result[1]), int(limit))
-        return bool(result)
+        return keys, args
+
+    def enqueue_batch(
+        self,
+        pipe: Pipeline,
+        queue: str,
+        tasks: Sequence[tuple[str, str, float, TaskState, int | None]],
+        *,
+        publish: bool,
+    ) -> None:
+        """Queue one ``enqueue_tasks.lua`` call for ``queue`` on ``pipe``.
+
+        Args:
+            pipe: the pipeline (its reply is one integer per task: 1 or 0 written,
+                -1 refused by max_queue_size).
+            queue: the queue of every task.
+            tasks: per task: id, payload JSON, score, state, max_queue_size.
+            publish: announce the queue if a task entered queued.
+        """
+        k = self._keys
+        keys = [
+            k.state_set(TaskState.QUEUED),
+            k.state_set(TaskState.SCHEDULED),
+            *(k.state_zset(s, queue) for s in _SIZED_STATES),
+            k.activity(),
+            *(k.task(task_id) for task_id, *_ in tasks),
+        ]
+        args: list[str] = [queue, _flag(publish)]
+        for task_id, payload, score, state, limit in tasks:
+            size = "" if limit is None else str(limit)
+            args += [task_id, payload, repr(score), state.value, size]
+        self._scripts["enqueue_tasks"](keys=keys, args=args, client=pipe)
 
     def update_scheduled_time(
         self, queue: str, task_id: str, *, when: float, read: str, write: str
@@ -170,10 +226,13 @@ class Scripts:
         args = [repr(now), owner, *task_ids]
         return [str(task_id) for task_id in self._run("heartbeat_tasks", keys, args)]
 
-    def complete_task(self, queue: str, task_id: str, *, owner: str) -> None:
+    def complete_task(
+        self, queue: str, task_id: str, *, owner: str, unique: bool | None = None
+    ) -> None:
         """Run ``complete_task.lua`` (raises ResponseError ``LEASE_LOST``)."""
         keys = self._task_keys(queue, task_id)
-        self._run("complete_task", keys, [task_id, queue, owner])
+        flag = "" if unique is None else _flag(unique)
+        self._run("complete_task", keys, [task_id, queue, owner, flag])
 
     def fail_task(  # noqa: PLR0913 - mirrors the script's ARGV
         self,

@@ -10,14 +10,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import redis
-from redis.exceptions import ResponseError
+from redis.exceptions import OutOfMemoryError, ResponseError
 
 from tiger_adapters import codec
 from tiger_adapters.redis.keys import KeySchema
 from tiger_adapters.redis.reads import build_tasks, queue_reads
 from tiger_adapters.redis.runtime import RedisRuntimeOps
 from tiger_adapters.redis.scripts import Scripts
-from tiger_core.errors import ConfigError, LeaseLost, TaskNotFound
+from tiger_core.errors import ConfigError, LeaseLost, StorageFull, TaskNotFound
+from tiger_core.model.batch import NewTask
 from tiger_core.model.execution import ExecutionRecord
 from tiger_core.model.state import TaskState
 from tiger_core.model.task import StoredTask, TaskData
@@ -95,20 +96,61 @@ class RedisTaskStore(RedisRuntimeOps):
         state: TaskState,
         score: float,
         max_queue_size: int | None = None,
+        max_payload_bytes: int | None = None,
     ) -> None:
         """Write the payload and put the id in ``queued`` or ``scheduled``."""
         if state not in _ENQUEUE_STATES:
             raise ValueError(f"cannot enqueue into state {state!r}")
         publish = self._publish and state is TaskState.QUEUED
-        self._scripts.enqueue_task(
-            queue,
-            state,
-            task.id,
-            codec.encode_task(task),
-            score=score,
-            publish=publish,
-            max_queue_size=max_queue_size,
-        )
+        payload = codec.encode_task_within(task, max_payload_bytes)
+        try:
+            self._scripts.enqueue_task(
+                queue,
+                state,
+                task.id,
+                payload,
+                score=score,
+                publish=publish,
+                max_queue_size=max_queue_size,
+            )
+        except OutOfMemoryError as exc:  # Redis' "OOM ..." error reply
+            raise StorageFull(
+                f"Redis is out of memory (maxmemory reached): task {task.id} of "
+                f"{task.func} was not queued in {queue!r}, nothing was written; "
+                f"workers keep draining tasks ({exc})"
+            ) from exc
+
+    def enqueue_many(
+        self, tasks: Sequence[NewTask], *, max_payload_bytes: int | None = None
+    ) -> list[bool]:
+        """Write many tasks: one ``enqueue_tasks`` script per queue, one MULTI/EXEC."""
+        by_queue: dict[str, list[int]] = {}
+        batches: dict[str, list[tuple[str, str, float, TaskState, int | None]]] = {}
+        for index, new in enumerate(tasks):  # checks refusing the call come first
+            if new.state not in _ENQUEUE_STATES:
+                raise ValueError(f"cannot enqueue into state {new.state!r}")
+            payload = codec.encode_task_within(new.task, max_payload_bytes)
+            by_queue.setdefault(new.queue, []).append(index)
+            batches.setdefault(new.queue, []).append(
+                (new.task.id, payload, new.score, new.state, new.max_queue_size)
+            )
+        if not batches:
+            return []
+        pipe = self._client.pipeline(transaction=True)
+        for queue, batch in batches.items():
+            self._scripts.enqueue_batch(pipe, queue, batch, publish=self._publish)
+        try:
+            replies = pipe.execute()
+        except OutOfMemoryError as exc:
+            raise StorageFull(
+                f"Redis is out of memory (maxmemory reached): none of the "
+                f"{len(tasks)} tasks was queued ({exc})"
+            ) from exc
+        written = [False] * len(tasks)
+        for indexes, results in zip(by_queue.values(), replies, strict=True):
+            for index, result in zip(indexes, results, strict=True):
+                written[index] = int(result) >= 0
+        return written
 
     def update_scheduled_time(self, queue: str, task_id: str, *, when: float) -> None:
         """Re-score a scheduled task and patch ``scheduled_at`` (compare and set).
@@ -154,10 +196,12 @@ class RedisTaskStore(RedisRuntimeOps):
         """Set the heartbeat of ``owner``'s active tasks; return the lost ids."""
         return self._scripts.heartbeat_tasks(queue, task_ids, now=now, owner=owner)
 
-    def complete(self, queue: str, task_id: str, *, owner: str) -> None:
+    def complete(
+        self, queue: str, task_id: str, *, owner: str, unique: bool | None = None
+    ) -> None:
         """Remove a successfully executed task from ``active``."""
         with _lease_errors():
-            self._scripts.complete_task(queue, task_id, owner=owner)
+            self._scripts.complete_task(queue, task_id, owner=owner, unique=unique)
 
     def fail(  # noqa: PLR0913 - the port's signature
         self,

@@ -17,7 +17,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tiger_core.errors import StopRetry
-from tiger_core.functions import import_attribute, serialize_func_name
+from tiger_core.functions import (
+    import_attribute,
+    import_exception_class,
+    serialize_func_name,
+)
 
 
 class _Policy(BaseModel):
@@ -221,18 +225,18 @@ def retry_from_option(option: RetryOption) -> RetryPolicy:
 def exception_matches(exception_name: str, retry_on: Sequence[str]) -> bool:
     """Whether a recorded exception is a subclass of any class named in ``retry_on``.
 
-    Names that cannot be imported are ignored, as TaskTiger does.
+    Names that cannot be imported (or that TASK_MODULES refuses) are ignored, as
+    TaskTiger ignores unimportable ones.
     """
     try:
-        raised = import_attribute(exception_name)
+        raised = import_exception_class(exception_name)
     except ImportError:
         return exception_name in retry_on
     for name in retry_on:
         try:
-            candidate = import_attribute(name)
+            candidate = import_exception_class(name)
         except ImportError:
             continue
-        both_classes = isinstance(raised, type) and isinstance(candidate, type)
-        if both_classes and issubclass(raised, candidate):
+        if issubclass(raised, candidate):
             return True
     return False

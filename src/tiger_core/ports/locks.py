@@ -76,3 +76,15 @@ class LockStore(Protocol):
         dropped by the next slot acquisition).
         """
         ...
+
+    def clear_system_lock(self, queue: str) -> float | None:
+        """Remove the system lock of ``queue`` (resume it), atomically.
+
+        Slots held by workers are kept. Nothing happens when the queue has no
+        system lock.
+
+        Returns:
+            The expiry of the removed lock, as stored (possibly in the past), or
+            None when there was none.
+        """
+        ...

@@ -23,7 +23,10 @@ class Executor(Protocol):
 
         A task's exception, a hard timeout or an import failure is reported, never
         raised. ``heartbeat`` is called at least every heartbeat interval while the
-        tasks run, so the caller can renew its leases.
+        tasks run, so the caller can renew its leases. When ``heartbeat`` raises
+        ``LeaseLost`` (every task of the request was taken over by another worker),
+        an executor that can stop the tasks does so at once (self-fencing) and
+        reports a failure; any other exception of ``heartbeat`` is logged, not fatal.
         """
         ...
 

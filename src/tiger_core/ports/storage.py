@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from tiger_core.model.batch import NewTask
 from tiger_core.model.execution import ExecutionRecord
 from tiger_core.model.state import TaskState
 from tiger_core.model.task import StoredTask, TaskData
@@ -26,17 +27,47 @@ class TaskStore(Protocol):
         state: TaskState,
         score: float,
         max_queue_size: int | None = None,
+        max_payload_bytes: int | None = None,
     ) -> None:
         """Write the payload and put the id in ``queued`` or ``scheduled``, atomically.
 
         A unique task already in that state keeps its score (its place in line, or
         its earlier due time) while its payload is replaced. Entering ``queued``
         announces the queue to idle workers. The ``max_queue_size`` check (queued +
-        scheduled + active of ``queue``) and the write are one atomic step.
+        scheduled + active of ``queue``) and the write are one atomic step. The
+        ``max_payload_bytes`` check (length of the encoded JSON) comes before any
+        write.
 
         Raises:
             ValueError: ``state`` is neither queued nor scheduled.
             QueueFullException: the queue is full; nothing was written.
+            PayloadTooLarge: the encoded payload is longer than
+                ``max_payload_bytes``; nothing was written.
+            StorageFull: the storage is out of memory; nothing was written.
+        """
+        ...
+
+    def enqueue_many(
+        self, tasks: Sequence[NewTask], *, max_payload_bytes: int | None = None
+    ) -> list[bool]:
+        """Write many tasks as :meth:`enqueue` would, all in one atomic step.
+
+        Each task gets exactly the semantics of :meth:`enqueue` (unique twins keep
+        their score, ``queued`` announces the queue), applied in order, so a task's
+        ``max_queue_size`` counts the tasks written before it in the same call. In
+        Redis this is one MULTI/EXEC pipeline of the enqueue script (one round
+        trip, plus a check that the script is loaded); in memory one critical
+        section.
+
+        Returns:
+            One flag per task: False when its queue was full (that task, and only
+            it, was not written).
+
+        Raises:
+            ValueError: a state is neither queued nor scheduled; nothing was written.
+            PayloadTooLarge: a payload is longer than ``max_payload_bytes``;
+                nothing was written.
+            StorageFull: the storage is out of memory; nothing was written.
         """
         ...
 
@@ -72,11 +103,15 @@ class TaskStore(Protocol):
         """
         ...
 
-    def complete(self, queue: str, task_id: str, *, owner: str) -> None:
+    def complete(
+        self, queue: str, task_id: str, *, owner: str, unique: bool | None = None
+    ) -> None:
         """Remove a successfully executed task from ``active``, atomically.
 
         The payload and executions are deleted unless a unique twin of the id is
-        still queued, scheduled or in error.
+        still queued, scheduled or in error. ``unique`` says whether the payload
+        is unique (``"unique": true``) when the caller knows it from the payload it
+        claimed; None makes the store read the payload to find out.
 
         Raises:
             LeaseLost: ``owner`` no longer holds the task; nothing changed.

@@ -7,6 +7,7 @@ from typing import Any
 
 from tiger_core.config import TigerConfig
 from tiger_core.identity import new_task_id
+from tiger_core.model.queue_name import validate_queue_name
 from tiger_core.model.state import TaskState
 from tiger_core.model.task import TaskData
 from tiger_core.policies.unique import UniquePolicy
@@ -72,7 +73,7 @@ def _wire(policy: Any) -> tuple[str, list[Any]] | None:
     return (path, args)
 
 
-def enqueue_task(
+def enqueue_task(  # noqa: PLR0913 - the store, the task and keyword-only limits
     store: TaskStore,
     task: TaskData,
     *,
@@ -80,6 +81,7 @@ def enqueue_task(
     when: float | None,
     now: float,
     max_queue_size: int | None = None,
+    max_payload_bytes: int | None = None,
 ) -> tuple[TaskData, TaskState]:
     """Stamp the queue times and store the task as queued or scheduled.
 
@@ -91,15 +93,28 @@ def enqueue_task(
         now: the current time.
         max_queue_size: refuse the task (QueueFullException) when the queue
             already holds this many queued, scheduled and active tasks.
+        max_payload_bytes: refuse the task (PayloadTooLarge) when its JSON is
+            longer; None: no limit. Nothing is written then.
 
     Returns:
         The stored payload (with ``time_last_queued`` and ``scheduled_at``) and the
         state it entered.
+
+    Raises:
+        ValueError: the queue name is invalid (the message states the rule).
+        PayloadTooLarge: the payload is over ``max_payload_bytes``.
+        QueueFullException: the queue is full.
     """
+    validate_queue_name(queue)
     due = now if when is None else when
     state = TaskState.SCHEDULED if due > now else TaskState.QUEUED
     stamped = task.model_copy(update={"time_last_queued": now, "scheduled_at": due})
     store.enqueue(
-        stamped, queue=queue, state=state, score=due, max_queue_size=max_queue_size
+        stamped,
+        queue=queue,
+        state=state,
+        score=due,
+        max_queue_size=max_queue_size,
+        max_payload_bytes=max_payload_bytes,
     )
     return stamped, state

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from tiger_core.model.queue_name import validate_queue_name
 from tiger_core.policies.retry import RetryPolicy
 
 
@@ -18,7 +19,7 @@ class TaskOptions(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    queue: str | None = Field(default=None, min_length=1)
+    queue: str | None = None
     hard_timeout: int | float | None = Field(default=None, gt=0)
     unique: bool | None = None
     unique_key: tuple[str, ...] | str | None = None
@@ -30,6 +31,11 @@ class TaskOptions(BaseModel):
     max_queue_size: int | None = Field(default=None, ge=1)
     max_stored_executions: int | None = Field(default=None, ge=0)
     runner_class: str | None = None
+
+    @field_validator("queue")
+    @classmethod
+    def _queue_name(cls, value: str | None) -> str | None:
+        return None if value is None else validate_queue_name(value)
 
     def merged_over(self, weaker: TaskOptions) -> TaskOptions:
         """Return these options with unset fields taken from ``weaker``."""

@@ -59,7 +59,12 @@ class Settler:
         assert task.data is not None
         try:
             if report.success:
-                self.store.complete(task.queue, task.id, owner=self.owner)
+                self.store.complete(
+                    task.queue,
+                    task.id,
+                    owner=self.owner,
+                    unique=task.data.unique is True,
+                )
                 log.info("done")
                 return
             record = report.record or ExecutionRecord(host=self.host)

@@ -9,6 +9,7 @@ group = one function) → ``_execute_group`` (periodic next run, executor call) 
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
@@ -19,7 +20,7 @@ from tiger_core.config import TigerConfig
 from tiger_core.errors import LeaseLost, TaskImportError
 from tiger_core.functions import import_attribute
 from tiger_core.model.execution import ExecutionReport
-from tiger_core.model.queue_name import queue_matches
+from tiger_core.model.queue_name import queue_matches, validate_queue_names
 from tiger_core.model.state import TaskState
 from tiger_core.model.task import StoredTask
 from tiger_core.ports import Clock, ErrorReporter, Executor, LockStore, TaskStore
@@ -28,6 +29,7 @@ from tiger_core.services.guards import Guards
 from tiger_core.services.maintenance import Maintenance, worker_group
 from tiger_core.services.outcome import MALFORMED_TASK, Settler
 from tiger_core.services.periodic import queue_next_period, schedule_of
+from tiger_core.services.prefetch import PrefetchSizes
 
 __all__ = ["MALFORMED_TASK", "WorkerCycle"]
 
@@ -48,6 +50,9 @@ class WorkerCycle:
         locks: task locks and queue slots (None: locks and limits are ignored).
         max_workers_per_queue: most workers processing one queue at once (None:
             no limit except SINGLE_WORKER_QUEUES).
+
+    Raises:
+        ValueError: a queue name of ``only`` or ``exclude`` is invalid.
     """
 
     def __init__(  # noqa: PLR0913 - the collaborators of a worker, all keyword-only
@@ -71,8 +76,8 @@ class WorkerCycle:
         self.clock = clock
         self.config = config
         self.owner = owner
-        self.only = tuple(only)
-        self.exclude = tuple(exclude)
+        self.only = validate_queue_names(only)
+        self.exclude = validate_queue_names(exclude)
         self.host = host
         self.log = structlog.get_logger(config.LOGGER_NAME).bind(worker_id=owner)
         self.settler = Settler(
@@ -97,6 +102,11 @@ class WorkerCycle:
             max_workers_per_queue=max_workers_per_queue,
             log=self.log,
         )
+        self.prefetch = PrefetchSizes(config.PREFETCH_TASKS)
+        #: Prefetched tasks waiting for their turn: beaten with the running ones.
+        self._held: list[str] = []
+        self._last_beat = 0.0
+        self._lost: set[str] = set()
 
     def handles(self, queue: str) -> bool:
         """Whether this worker's queue filters accept ``queue``."""
@@ -142,36 +152,87 @@ class WorkerCycle:
         for queue in order:
             if should_stop():
                 break
-            if self.process_queue(queue):
+            if self.process_queue(queue, should_stop):
                 worked.add(queue)
         return worked
 
-    def process_queue(self, queue: str) -> bool:
-        """Claim up to the batch size of ``queue`` and run the tasks to their end.
+    def process_queue(
+        self, queue: str, should_stop: Callable[[], bool] = lambda: False
+    ) -> bool:
+        """Claim up to the batch (or prefetch) size of ``queue`` and run the tasks.
 
         A limited queue whose slots are all taken (or that is paused) is skipped
         for now. Task locks are released after the tasks are settled, then the slot.
+        A batch queue's claim is grouped by function (one execution per group);
+        prefetched tasks of any other queue run one by one (see ``prefetch``).
         """
         if not self.guards.enter_queue(queue):
             return False
         try:
             now = self.clock.now()
+            size = batch_size(queue, self.config.BATCH_QUEUES)
+            limit = self.prefetch.size(queue) if size == 1 else size
             claimed = self.store.claim(
                 queue,
-                limit=batch_size(queue, self.config.BATCH_QUEUES),
+                limit=limit,
                 now=now,
                 owner=self.owner,
                 busy_retry_at=now + self.config.LOCK_RETRY,
             )
+            self._last_beat = now
             for task in claimed:
                 if task.data is None:
                     self.settler.unusable(task, self._log_for(task))
-            for group in group_by_function(claimed):
-                self._run_group(queue, group)
+            if size == 1:
+                self._run_one_by_one(queue, claimed, should_stop)
+                self.prefetch.record(
+                    queue,
+                    asked=limit,
+                    claimed=len(claimed),
+                    seconds=self.clock.now() - now,
+                )
+            else:
+                for group in group_by_function(claimed):
+                    self._run_group(queue, group)
             return bool(claimed)
         finally:
             self.guards.unlock_tasks()
             self.guards.leave_queue(queue)
+
+    def _run_one_by_one(
+        self, queue: str, claimed: list[StoredTask], should_stop: Callable[[], bool]
+    ) -> None:
+        """Run prefetched tasks one at a time; give the rest back on a stop."""
+        waiting = [task for task in claimed if task.data is not None]
+        timer = self.config.ACTIVE_TASK_UPDATE_TIMER
+        started = 0
+        try:
+            while waiting:
+                task = waiting.pop(0)
+                if started and should_stop():
+                    self._give_back(queue, [task, *waiting])
+                    return
+                self._held = [t.id for t in waiting]
+                if self.clock.now() - self._last_beat >= timer:
+                    with contextlib.suppress(LeaseLost):  # then it is in _lost
+                        self._beater(queue, [task.id])()
+                if task.id in self._lost:
+                    continue  # taken over while it waited: not ours to run
+                started += 1
+                self._run_group(queue, [task])
+                self.guards.unlock_tasks()
+        finally:
+            self._held = []
+            self._lost.clear()
+
+    def _give_back(self, queue: str, tasks: list[StoredTask]) -> None:
+        """Put prefetched tasks that did not start back, due at once."""
+        now = self.clock.now()
+        for task in tasks:
+            try:
+                self.store.defer(queue, task.id, owner=self.owner, score=now)
+            except LeaseLost as exc:
+                self._log_for(task).warning("lease lost", reason=str(exc))
 
     def run_task(self, task: StoredTask) -> None:
         """Run one claimed task and settle its outcome; task failures never raise."""
@@ -252,12 +313,26 @@ class WorkerCycle:
         return log.bind(func=task.data.func, attempt=task.executions_count + 1)
 
     def _beater(self, queue: str, task_ids: list[str]) -> Callable[[], None]:
+        """The heartbeat of one execution; raises LeaseLost once all its tasks are lost.
+
+        The executor then stops the execution (self-fencing): another worker has
+        taken the tasks over and runs them again.
+        """
+
         def beat() -> None:
-            lost = self.store.heartbeat(
-                queue, task_ids, now=self.clock.now(), owner=self.owner
-            )
+            now = self.clock.now()
+            beaten = [*task_ids, *self._held]  # prefetched tasks wait under this lease
+            lost = self.store.heartbeat(queue, beaten, now=now, owner=self.owner)
+            self._lost.update(lost)
+            lost = [task_id for task_id in lost if task_id in task_ids]
+            self._last_beat = now
             if lost:
                 self.log.warning("lease lost", task_ids=lost, queue=queue)
             self.guards.renew()
+            if lost and len(lost) == len(task_ids):
+                raise LeaseLost(
+                    f"worker {self.owner} lost every task of this execution "
+                    f"({', '.join(lost)}) in queue {queue!r}"
+                )
 
         return beat

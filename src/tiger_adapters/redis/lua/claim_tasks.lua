@@ -13,12 +13,16 @@
 -- ARGV[3] queue name
 -- ARGV[4] owner token
 -- ARGV[5] busy_retry_at
--- Returns the claimed ids, oldest first.
+-- Returns the claimed ids, oldest first. The ids are removed from queued, and
+-- the claimed ones added to active and owner, with one command each (limit is
+-- kept far below Lua's unpack limit by the worker).
 local ids = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
-local claimed = {}
-local busy = 0
+if #ids == 0 then
+  return {}
+end
+redis.call('ZREM', KEYS[1], unpack(ids))
+local claimed, active, owners, busy = {}, {}, {}, 0
 for _, id in ipairs(ids) do
-  redis.call('ZREM', KEYS[1], id)
   if redis.call('ZSCORE', KEYS[2], id) then
     local due = ARGV[5]
     local existing = redis.call('ZSCORE', KEYS[3], id)
@@ -28,15 +32,19 @@ for _, id in ipairs(ids) do
     redis.call('ZADD', KEYS[3], due, id)
     busy = busy + 1
   else
-    redis.call('ZADD', KEYS[2], ARGV[2], id)
-    redis.call('HSET', KEYS[4], id, ARGV[4])
     claimed[#claimed + 1] = id
+    active[#active + 1] = ARGV[2]
+    active[#active + 1] = id
+    owners[#owners + 1] = id
+    owners[#owners + 1] = ARGV[4]
   end
 end
-if #ids > 0 and redis.call('EXISTS', KEYS[1]) == 0 then
+if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('SREM', KEYS[5], ARGV[3])
 end
 if #claimed > 0 then
+  redis.call('ZADD', KEYS[2], unpack(active))
+  redis.call('HSET', KEYS[4], unpack(owners))
   redis.call('SADD', KEYS[6], ARGV[3])
 end
 if busy > 0 then

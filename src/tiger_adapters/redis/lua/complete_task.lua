@@ -14,6 +14,8 @@
 -- ARGV[1] task id
 -- ARGV[2] queue name
 -- ARGV[3] owner token
+-- ARGV[4] "1" if the payload is unique, "0" if not, "" to read it (the caller
+--         knows from the payload it claimed; a task id never changes uniqueness)
 -- Returns 1, or the error "LEASE_LOST ..." when the owner does not hold the
 -- task (nothing changed). The payload and executions are deleted following
 -- TaskTiger's move_task rules: all three keys for a non-unique task; for a
@@ -22,14 +24,20 @@
 -- include: lib/forget_task.lua
 local id, queue, owner = ARGV[1], ARGV[2], ARGV[3]
 
+-- ZREM is the membership check: it changes nothing when the id is not active.
 if redis.call('HGET', KEYS[12], id) ~= owner
-    or not redis.call('ZSCORE', KEYS[4], id) then
+    or redis.call('ZREM', KEYS[4], id) == 0 then
   return redis.error_reply(
     'LEASE_LOST task ' .. id .. ' of queue ' .. queue .. ' is not held by ' .. owner)
 end
-redis.call('ZREM', KEYS[4], id)
 redis.call('HDEL', KEYS[12], id)
-forget(id)
+local unique = nil
+if ARGV[4] == '1' then
+  unique = true
+elseif ARGV[4] == '0' then
+  unique = false
+end
+forget(id, unique)
 if redis.call('EXISTS', KEYS[4]) == 0 then
   redis.call('SREM', KEYS[8], queue)
 end

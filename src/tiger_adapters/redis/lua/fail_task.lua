@@ -32,14 +32,17 @@ if redis.call('HGET', KEYS[12], id) ~= owner
   return redis.error_reply(
     'LEASE_LOST task ' .. id .. ' of queue ' .. queue .. ' is not held by ' .. owner)
 end
+-- The first write frees memory (ZREM): under maxmemory with noeviction Redis
+-- refuses a script only at a first write that may grow memory, so a worker can
+-- still settle (drain) tasks when Redis is full.
+redis.call('ZREM', KEYS[4], id)
+redis.call('HDEL', KEYS[12], id)
 redis.call('RPUSH', KEYS[2], ARGV[4])
 redis.call('INCR', KEYS[3])
 local keep = tonumber(ARGV[5])
 if keep > 0 then
   redis.call('LTRIM', KEYS[2], -keep, -1)
 end
-redis.call('ZREM', KEYS[4], id)
-redis.call('HDEL', KEYS[12], id)
 if to_state == '' then
   forget(id)
 else

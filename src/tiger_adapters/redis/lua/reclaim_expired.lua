@@ -32,12 +32,13 @@ local heartbeat = redis.call('ZSCORE', KEYS[4], id)
 if not heartbeat or tonumber(heartbeat) > tonumber(ARGV[3]) then
   return 0
 end
+-- First write frees memory (see fail_task): recovery still runs on a full Redis.
+redis.call('ZREM', KEYS[4], id)
+redis.call('HDEL', KEYS[12], id)
 if ARGV[4] ~= '' then
   redis.call('RPUSH', KEYS[2], ARGV[4])
   redis.call('INCR', KEYS[3])
 end
-redis.call('ZREM', KEYS[4], id)
-redis.call('HDEL', KEYS[12], id)
 if to_state == '' then
   forget(id)
 elseif to_state == 'queued' then

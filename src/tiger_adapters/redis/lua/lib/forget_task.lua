@@ -15,8 +15,12 @@ local function is_unique(raw)
   return ok and type(value) == 'table' and value['unique'] == true
 end
 
-local function forget(id)
-  if not is_unique(redis.call('GET', KEYS[1])) then
+-- unique: true/false when the caller knows it, nil to read the payload.
+local function forget(id, unique)
+  if unique == nil then
+    unique = is_unique(redis.call('GET', KEYS[1]))
+  end
+  if not unique then
     redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
     return
   end

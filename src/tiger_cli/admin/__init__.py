@@ -1,0 +1,1 @@
+"""``tiger``: the admin command (queues, tasks, errors, pause, enqueue)."""

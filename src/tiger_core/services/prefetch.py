@@ -1,0 +1,62 @@
+"""Prefetching: how many tasks one claim takes from a non-batch queue.
+
+A deep queue of fast tasks is cheaper to drain when one claim takes several
+tasks: one script and one read per round trip instead of per task. The tasks
+are still run one by one, each as its own execution. The claim size of a queue
+starts at 1 and doubles (up to ``PREFETCH_TASKS``) while claims come back full
+and their tasks average less than :data:`FAST_TASK` seconds; a slower batch or a
+short queue brings it back down, so slow tasks are never held back behind each
+other for long and other workers get their share of a shallow queue.
+
+Prefetched tasks wait in ``active`` under the claiming worker: they are included
+in every heartbeat of the running task, heartbeated before they start when the
+last beat is older than ``ACTIVE_TASK_UPDATE_TIMER``, put back (``defer``, due
+at once) when the worker is asked to stop, and recovered like any other active
+task (``ACTIVE_TASK_UPDATE_TIMEOUT``) if the worker dies.
+"""
+
+from __future__ import annotations
+
+#: Average seconds per task under which a full claim lets the next one grow.
+FAST_TASK = 0.025
+
+
+class PrefetchSizes:
+    """The adaptive claim size of each queue of one worker.
+
+    Args:
+        limit: the most tasks one claim may take (``PREFETCH_TASKS``).
+    """
+
+    def __init__(self, limit: int) -> None:
+        """Start every queue at a claim size of 1."""
+        self.limit = max(int(limit), 1)
+        self._sizes: dict[str, int] = {}
+
+    def size(self, queue: str) -> int:
+        """How many tasks the next claim of ``queue`` asks for."""
+        return self._sizes.get(queue, 1)
+
+    def record(self, queue: str, *, asked: int, claimed: int, seconds: float) -> None:
+        """Adapt the next claim size of ``queue`` to what this claim gave.
+
+        Args:
+            queue: the queue claimed from.
+            asked: the claim size asked for.
+            claimed: how many tasks the claim returned.
+            seconds: how long claiming and running them took.
+        """
+        if claimed == 0:
+            self._sizes.pop(queue, None)
+            return
+        fast = seconds / claimed < FAST_TASK
+        if claimed >= asked and fast:
+            size = min(asked * 2, self.limit)
+        elif fast:
+            size = max(claimed, 1)
+        else:
+            size = 1
+        if size > 1:
+            self._sizes[queue] = size
+        else:
+            self._sizes.pop(queue, None)

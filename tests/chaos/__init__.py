@@ -1,0 +1,1 @@
+"""Fault and bad-input tests (marker ``chaos``); see shared/reliability-plan.md."""
