@@ -9,7 +9,10 @@ METHOD = """
   RQ from the project's `.venv` (RQ from the `bench` extra), TaskTiger 0.26.3 from
   `.venv-tasktiger` (it pins redis-py < 5). Every system runs in its default
   configuration (TaskTiger and Tiger with `setup_structlog=True`; worker logs go to a
-  file).
+  file), with one exception: in the drain scenarios (fork and sync drain, worker RSS,
+  commands per task, subqueues) Tiger runs with `PREFETCH_TASKS=10`, i.e. with
+  prefetching opted in (off by default: on a worker crash, prefetched tasks that never
+  started are recovered like running ones; see the README's "Prefetching").
 - The task is `bench.tasks:noop(n)`: it appends `n start end` to a file (one `O_APPEND`
   write). Drain throughput = (tasks - 1) / (last task start - first task start), so the
   worker's interpreter start-up is excluded; the tasks are queued before the worker

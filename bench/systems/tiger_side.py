@@ -17,6 +17,9 @@ from bench.systems.prefill import clone_tasktiger_format
 from bench.tasks import noop
 from tiger_adapters.compat import TaskTiger, Worker
 
+#: Tiger's configuration in the drain scenarios: prefetching opted in (see README).
+DRAIN_CONFIG = {"PREFETCH_TASKS": 10}
+
 
 class TigerSystem(System):
     """Tiger through ``TaskTiger(connection=...)`` and ``Worker``."""
@@ -55,9 +58,20 @@ class TigerSystem(System):
         clone_tasktiger_format(self.redis, self.tiger.config.REDIS_PREFIX, queue, n)
 
     def make_worker(self, spec: dict[str, Any]) -> Callable[[], None]:
-        """A ``Worker`` with the given executor, in its default configuration."""
-        worker = Worker(self.tiger, queues=spec["queues"], executor=spec["executor"])
+        """A ``Worker`` with the given executor, in its default configuration.
+
+        Except in the drain scenarios (``once`` workers draining a prefilled
+        queue): there Tiger opts in to prefetching, ``PREFETCH_TASKS=10``.
+        """
         once = bool(spec["once"])
+        tiger = self.tiger
+        if once:
+            tiger = TaskTiger(
+                connection=self.tiger.connection,
+                config=DRAIN_CONFIG,
+                setup_structlog=True,
+            )
+        worker = Worker(tiger, queues=spec["queues"], executor=spec["executor"])
         return lambda: worker.run(once=once)
 
 

@@ -75,8 +75,10 @@ class TigerConfig(BaseModel):
     #: Most tasks a worker claims from a deep, non-batch queue in one round trip
     #: (Tiger's own key). It starts at 1 and doubles up to this while the tasks
     #: run fast; the held tasks stay in ``active`` under the worker and are
-    #: heartbeated. 1 turns prefetching off.
-    PREFETCH_TASKS: int = Field(default=10, ge=1)
+    #: heartbeated. 1 (the default) turns prefetching off: opting in means that
+    #: on a worker crash, held tasks that never started are recovered like
+    #: running ones (error, unless ``retry_on`` covers JobTimeoutException).
+    PREFETCH_TASKS: int = Field(default=1, ge=1)
     #: Seconds between "stats" log lines; 0 turns them off.
     STATS_INTERVAL: float = Field(default=60, ge=0)
     #: Queues (and subqueues) that at most one worker processes at a time.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -43,7 +44,26 @@ class StorageFull(TigerError):
     """The storage refused a write for lack of memory (Redis ``maxmemory``).
 
     Raised by an enqueue, which then wrote nothing; workers keep draining tasks.
+    A bulk enqueue whose queues are written separately may be refused in part:
+    ``queued`` and ``not_queued`` then name the task ids of each kind (both empty
+    when nothing was written), so a caller retries only ``not_queued``.
+
+    Args:
+        message: what was refused, and why.
+        queued: ids of the tasks that were queued despite the refusal.
+        not_queued: ids of the tasks that were not queued.
     """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        queued: Sequence[str] = (),
+        not_queued: Sequence[str] = (),
+    ) -> None:
+        super().__init__(message)
+        self.queued = list(queued)
+        self.not_queued = list(not_queued)
 
 
 class ConfigError(TigerError, ValueError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from tests.contract.executor import (
 from tests.sample_tasks import read_records
 from tiger_adapters.executor import ForkExecutor
 from tiger_adapters.executor import fork as fork_module
+from tiger_adapters.executor.process import read_chunk
 from tiger_core.model.execution import ExecutionReport, ExecutionRequest
 
 CRASH_NAME = "tiger_adapters.executor.errors:ChildCrashed"
@@ -197,3 +199,43 @@ class TestForkExecutor(ExecutorContract):
             ForkExecutor(heartbeat_interval=0)
         with pytest.raises(ValueError, match="kill_grace"):
             ForkExecutor(kill_grace=-1)
+
+
+def test_sigterm_to_the_child_does_not_fail_the_task(tmp_path: Path) -> None:
+    """A process-group SIGTERM reaching the child lets the running task finish."""
+    executor = ForkExecutor(heartbeat_interval=0.05, kill_grace=0.5)
+    path = str(tmp_path / "done")
+    sent: list[int] = []
+
+    def terminate_child_once() -> None:
+        child = executor._running
+        if child is not None and not sent:
+            os.kill(child.pid, signal.SIGTERM)
+            sent.append(child.pid)
+
+    req = request("sleep_then_record", ([path, 0.5, "done"], {}))
+    report = executor.execute(req, heartbeat=terminate_child_once)
+    executor.close()
+
+    assert 1 == len(sent)
+    assert report.success
+    assert ["done"] == read_records(path)
+
+
+def test_stop_signal_after_the_report_keeps_the_success(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second stop signal between the success report and the reaping is moot."""
+    executor = ForkExecutor(heartbeat_interval=5, kill_grace=0.5, spare=False)
+
+    def read_then_interrupt(fd: int) -> bytes:
+        chunk = read_chunk(fd)
+        if chunk:
+            executor.interrupt()
+        return chunk
+
+    monkeypatch.setattr(fork_module, "read_chunk", read_then_interrupt)
+
+    report = run(executor, request("add", ([1, 2], {})))
+
+    assert report.success

@@ -1,11 +1,12 @@
 """Riding out a Redis outage: bounded exponential backoff and one log line per outage.
 
-A worker must neither crash nor spin when Redis restarts, is paused or is not up
-yet: every connection error of an iteration (or of the start-up reads) is caught
-here, the worker waits (0.1 s doubling up to ``cap``) and tries again. The first
-failure of an outage logs ``redis unavailable, retrying``; the first success after
-it logs ``redis reachable again`` with the outage's length. What was in flight is
-settled by crash recovery once its lease expires, as after a worker crash.
+A worker must neither crash nor spin when Redis restarts, is paused, is not up
+yet or is out of memory: every connection or OOM error of an iteration (or of the
+start-up reads) is caught here, the worker waits (0.1 s doubling up to ``cap``)
+and tries again. The first failure of an outage logs ``redis unavailable,
+retrying``; the first success after it logs ``redis reachable again`` with the
+outage's length. What was in flight is settled by crash recovery once its lease
+expires, as after a worker crash.
 """
 
 from __future__ import annotations
@@ -19,8 +20,15 @@ import redis
 
 T = TypeVar("T")
 
-#: Errors that mean "Redis cannot be reached right now" (LOADING included).
-TRANSIENT: tuple[type[Exception], ...] = (redis.ConnectionError, redis.TimeoutError)
+#: Errors that mean "Redis cannot take this right now": unreachable (LOADING
+#: included) or at ``maxmemory`` with noeviction (an ``OOM`` reply refuses a
+#: script whose first write may grow memory, e.g. a lock acquisition). The worker
+#: waits them out instead of exiting with tasks left in active.
+TRANSIENT: tuple[type[Exception], ...] = (
+    redis.ConnectionError,
+    redis.TimeoutError,
+    redis.exceptions.OutOfMemoryError,
+)
 
 
 class Outage:

@@ -141,11 +141,6 @@ class ForkExecutor:
                 time_started=time_started,
                 started=started,
             )
-            if self._interrupted:
-                _log.warning(
-                    "child killed", child_pid=child.pid, reason="worker shutdown"
-                )
-                return shutdown_report(request, host=host, time_started=time_started)
             return report
         finally:
             self._running = None
@@ -214,9 +209,13 @@ class ForkExecutor:
                 eof = not chunk
                 chunks.append(chunk)
         chunks.extend(drain(child.report_fd))  # written just before the exit
-        return _child_report(
-            b"".join(chunks), child, request, host=host, time_started=time_started
-        )
+        report = _child_report(b"".join(chunks), child)
+        if report is not None:  # even if a stop signal came after it was written
+            return report
+        if self._interrupted:
+            _log.warning("child killed", child_pid=child.pid, reason="worker shutdown")
+            return shutdown_report(request, host=host, time_started=time_started)
+        return _crash(child, request, host=host, time_started=time_started)
 
 
 def _message(request: ExecutionRequest, host: str) -> bytes:
@@ -237,19 +236,20 @@ def _picklable(value: Any) -> bool:
     return True
 
 
-def _child_report(
-    data: bytes,
-    child: ChildProcess,
-    request: ExecutionRequest,
-    *,
-    host: str,
-    time_started: float,
-) -> ExecutionReport:
-    """The report the child sent, or a ChildCrashed failure if it sent none."""
-    status = child.wait()
+def _child_report(data: bytes, child: ChildProcess) -> ExecutionReport | None:
+    """Reap the child; the valid report it sent, or None if it sent none."""
+    child.wait()
     if data:
         with contextlib.suppress(ValidationError):
             return ExecutionReport.model_validate_json(data)
+    return None
+
+
+def _crash(
+    child: ChildProcess, request: ExecutionRequest, *, host: str, time_started: float
+) -> ExecutionReport:
+    """A ChildCrashed failure for a (reaped) child that sent no valid report."""
+    status = child.wait()
     _log.error("child crashed", child_pid=child.pid, status=describe_status(status))
     return crash_report(
         request, pid=child.pid, status=status, host=host, time_started=time_started
@@ -262,7 +262,10 @@ def _child_main(request_fd: int, report_fd: int) -> NoReturn:
     try:
         die_with_parent()  # an orphan must not run on while its task is rerun
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles shutdown
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        # A process-group SIGTERM (systemd, kill -TERM -pgid) must not kill the
+        # task: the parent lets it finish, and SIGKILLs it on a second signal. A
+        # no-op handler, not SIG_IGN, so that programs the task execs still die.
+        signal.signal(signal.SIGTERM, _ignore_signal)
         message = read_all(request_fd)
         if not message:  # the parent closed the pipe: not needed after all
             _exit(0)
@@ -275,6 +278,11 @@ def _child_main(request_fd: int, report_fd: int) -> NoReturn:
         code = 0
     finally:
         _exit(code)
+
+
+def _ignore_signal(signum: int, frame: object) -> None:
+    """Swallow a signal (handlers, unlike SIG_IGN, are reset by exec)."""
+    del signum, frame
 
 
 def _exit(code: int) -> NoReturn:

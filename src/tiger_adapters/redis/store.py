@@ -6,8 +6,9 @@ into as few round trips as possible. Keys come from :class:`KeySchema` only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import redis
 from redis.exceptions import OutOfMemoryError, ResponseError
@@ -42,6 +43,41 @@ def _require_decoded(client: redis.Redis) -> None:
             "RedisTaskStore needs a Redis client built with decode_responses=True "
             f"(got decode_responses={decode!r})"
         )
+
+
+def _map_replies(
+    written: list[bool], indexes: Iterable[list[int]], replies: list[Any]
+) -> OutOfMemoryError | None:
+    """Mark ``written`` from per-queue script replies; return an OOM refusal, if any.
+
+    Raises:
+        redis.RedisError: a queue's script failed for another reason.
+    """
+    refused: OutOfMemoryError | None = None
+    for positions, results in zip(indexes, replies, strict=True):
+        if isinstance(results, OutOfMemoryError):
+            refused = results
+        elif isinstance(results, Exception):
+            raise results
+        else:
+            for index, result in zip(positions, results, strict=True):
+                written[index] = int(result) >= 0
+    return refused
+
+
+def _partly_full(
+    tasks: Sequence[NewTask], written: list[bool], exc: OutOfMemoryError
+) -> StorageFull:
+    """The StorageFull of a bulk enqueue whose scripts Redis refused in part."""
+    queued = [new.task.id for new, done in zip(tasks, written, strict=True) if done]
+    missed = [new.task.id for new, done in zip(tasks, written, strict=True) if not done]
+    return StorageFull(
+        f"Redis is out of memory (maxmemory reached): {len(missed)} of the "
+        f"{len(tasks)} tasks were not queued: {', '.join(missed)}; queued: "
+        f"{', '.join(queued) or 'none, nothing was written'} ({exc})",
+        queued=queued,
+        not_queued=missed,
+    )
 
 
 @contextmanager
@@ -139,17 +175,18 @@ class RedisTaskStore(RedisRuntimeOps):
         pipe = self._client.pipeline(transaction=True)
         for queue, batch in batches.items():
             self._scripts.enqueue_batch(pipe, queue, batch, publish=self._publish)
-        try:
-            replies = pipe.execute()
+        try:  # per-queue replies: one queue's script may fail while others ran
+            replies = pipe.execute(raise_on_error=False)
         except OutOfMemoryError as exc:
             raise StorageFull(
                 f"Redis is out of memory (maxmemory reached): none of the "
-                f"{len(tasks)} tasks was queued ({exc})"
+                f"{len(tasks)} tasks was queued ({exc})",
+                not_queued=[new.task.id for new in tasks],
             ) from exc
         written = [False] * len(tasks)
-        for indexes, results in zip(by_queue.values(), replies, strict=True):
-            for index, result in zip(indexes, results, strict=True):
-                written[index] = int(result) >= 0
+        refused = _map_replies(written, by_queue.values(), replies)
+        if refused is not None:
+            raise _partly_full(tasks, written, refused)
         return written
 
     def update_scheduled_time(self, queue: str, task_id: str, *, when: float) -> None:

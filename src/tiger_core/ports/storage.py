@@ -67,7 +67,9 @@ class TaskStore(Protocol):
             ValueError: a state is neither queued nor scheduled; nothing was written.
             PayloadTooLarge: a payload is longer than ``max_payload_bytes``;
                 nothing was written.
-            StorageFull: the storage is out of memory; nothing was written.
+            StorageFull: the storage is out of memory. Queues written separately
+                (Redis: one script per queue) may be refused in part: the error's
+                ``queued`` and ``not_queued`` name the task ids of each kind.
         """
         ...
 

@@ -130,9 +130,8 @@ class Settler:
 
     def _unusable(self, task: StoredTask, log: Any) -> None:
         if task.problem and task.problem.endswith("payload not found"):
-            self.store.move(
-                task.queue, task.id, from_state=TaskState.ACTIVE, to_state=None, score=0
-            )
+            # Owner-checked like every move out of active; no payload: not unique.
+            self.store.complete(task.queue, task.id, owner=self.owner, unique=False)
             log.warning("not found", problem=task.problem)
             return
         now = self.clock.now()

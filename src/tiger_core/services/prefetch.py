@@ -13,6 +13,11 @@ in every heartbeat of the running task, heartbeated before they start when the
 last beat is older than ``ACTIVE_TASK_UPDATE_TIMER``, put back (``defer``, due
 at once) when the worker is asked to stop, and recovered like any other active
 task (``ACTIVE_TASK_UPDATE_TIMEOUT``) if the worker dies.
+
+Prefetching is opt-in (``PREFETCH_TASKS`` defaults to 1): a crashed worker's held
+tasks that never started are then recovered like running ones (a
+JobTimeoutException record; ``error`` unless ``retry_on`` covers it), where
+TaskTiger would still have them queued.
 """
 
 from __future__ import annotations

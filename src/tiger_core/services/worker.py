@@ -103,7 +103,8 @@ class WorkerCycle:
             log=self.log,
         )
         self.prefetch = PrefetchSizes(config.PREFETCH_TASKS)
-        #: Prefetched tasks waiting for their turn: beaten with the running ones.
+        #: Claimed tasks waiting for their turn (prefetched tasks, later groups of
+        #: a batch): beaten with the running ones.
         self._held: list[str] = []
         self._last_beat = 0.0
         self._lost: set[str] = set()
@@ -192,8 +193,7 @@ class WorkerCycle:
                     seconds=self.clock.now() - now,
                 )
             else:
-                for group in group_by_function(claimed):
-                    self._run_group(queue, group)
+                self._run_groups(queue, claimed)
             return bool(claimed)
         finally:
             self.guards.unlock_tasks()
@@ -221,6 +221,28 @@ class WorkerCycle:
                 started += 1
                 self._run_group(queue, [task])
                 self.guards.unlock_tasks()
+        finally:
+            self._held = []
+            self._lost.clear()
+
+    def _run_groups(self, queue: str, claimed: list[StoredTask]) -> None:
+        """Run a batch claim group by group; the waiting groups are beaten too.
+
+        While one group runs, the tasks of the groups after it wait in ``active``
+        under this worker: they are part of every heartbeat (``_held``), and a
+        task reported lost meanwhile (taken over elsewhere) is not run here.
+        """
+        groups = group_by_function(claimed)
+        timer = self.config.ACTIVE_TASK_UPDATE_TIMER
+        try:
+            for index, group in enumerate(groups):
+                self._held = [t.id for later in groups[index + 1 :] for t in later]
+                if self.clock.now() - self._last_beat >= timer:
+                    with contextlib.suppress(LeaseLost):  # then they are in _lost
+                        self._beater(queue, [t.id for t in group])()
+                ready = [task for task in group if task.id not in self._lost]
+                if ready:
+                    self._run_group(queue, ready)
         finally:
             self._held = []
             self._lost.clear()

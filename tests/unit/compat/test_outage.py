@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
 import structlog
 from structlog.testing import capture_logs
 
+from tests.sample_tasks import read_records, record
+from tiger_adapters.compat import TaskTiger, Worker
 from tiger_adapters.compat.outage import Outage
+from tiger_adapters.memory import MemoryTaskStore
+from tiger_core.model.task import StoredTask
 
 
 def flaky(failures: int) -> tuple[list[int], Callable[[], int]]:
@@ -76,3 +82,49 @@ def test_other_errors_are_not_swallowed() -> None:
 
     with pytest.raises(redis.ResponseError):
         outage.run(body)
+
+
+def test_out_of_memory_is_waited_out_like_an_outage() -> None:
+    """Redis at maxmemory (OOM reply): one log line, backoff, then the loop resumes."""
+    outage = Outage(structlog.get_logger(), threading.Event(), first=0.001, cap=0.002)
+    calls: list[int] = []
+
+    def body() -> None:
+        calls.append(1)
+        if len(calls) <= 2:
+            raise redis.exceptions.OutOfMemoryError("command not allowed")
+
+    with capture_logs() as logs:
+        outage.run(body)
+
+    assert 3 == len(calls)
+    assert ["redis unavailable, retrying"] == [line["event"] for line in logs]
+    assert "OutOfMemoryError" in logs[0]["error"]
+
+
+class _FullStore(MemoryTaskStore):
+    """A memory store whose first two claims fail as on a Redis at maxmemory."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refusals = 2
+
+    def claim(self, queue: str, **kwargs: Any) -> list[StoredTask]:
+        """Raise Redis' OOM reply while refusals remain, then claim."""
+        if self.refusals:
+            self.refusals -= 1
+            raise redis.exceptions.OutOfMemoryError("command not allowed")
+        return super().claim(queue, **kwargs)
+
+
+@pytest.mark.timeout(30)
+def test_worker_under_out_of_memory_does_not_exit(tmp_path: Path) -> None:
+    """OOM replies in the loop are waited out; the worker then runs the task."""
+    store = _FullStore()
+    tiger = TaskTiger(store=store)
+    path = str(tmp_path / "out")
+    tiger.delay(record, args=[path, "ran"])
+
+    Worker(tiger, executor="sync").run(once=True)
+
+    assert (0, ["ran"]) == (store.refusals, read_records(path))

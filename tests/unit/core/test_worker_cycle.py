@@ -188,3 +188,22 @@ def test_lost_lease_is_logged_not_raised(
 
     assert "lease lost" in [entry["event"] for entry in logs]
     assert 1 == store.count("q", TaskState.ACTIVE)
+
+
+def test_missing_payload_of_a_lost_task_is_not_dropped(
+    store: MemoryTaskStore, clock: FrozenClock
+) -> None:
+    """Dropping a payload-less task is owner-checked: a taken-over task stays put."""
+    put(store, "a", "tests.sample_tasks:add")
+    store._payloads.clear()
+    (task,) = store.claim("q", limit=1, now=T0, owner="w1", busy_retry_at=T0)
+    store.reclaim_expired(
+        "q", "a", cutoff=T0 + 1, record=None, to_state=TaskState.QUEUED, score=T0
+    )
+    store.claim("q", limit=1, now=T0, owner="w2", busy_retry_at=T0)
+
+    with capture_logs() as logs:
+        cycle(store, clock).settler.unusable(task, cycle(store, clock).log)
+
+    assert 1 == store.count("q", TaskState.ACTIVE)
+    assert "lease lost" in [entry["event"] for entry in logs]

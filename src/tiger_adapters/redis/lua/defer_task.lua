@@ -11,6 +11,8 @@
 -- ARGV[4] due time (mode "min": an earlier existing due time is kept)
 -- Returns 1, or the error "LEASE_LOST ..." when the owner does not hold the
 -- task (nothing changed).
+-- The first write is the ZREM from active, which Redis runs even at maxmemory
+-- (noeviction); a ZADD first would be refused with OOM and the defer lost.
 local id, queue, owner = ARGV[1], ARGV[2], ARGV[3]
 local due = ARGV[4]
 
@@ -19,14 +21,14 @@ if redis.call('HGET', KEYS[5], id) ~= owner
   return redis.error_reply(
     'LEASE_LOST task ' .. id .. ' of queue ' .. queue .. ' is not held by ' .. owner)
 end
+redis.call('ZREM', KEYS[1], id)
+redis.call('HDEL', KEYS[5], id)
 local existing = redis.call('ZSCORE', KEYS[2], id)
 if existing and tonumber(existing) < tonumber(due) then
   due = existing
 end
 redis.call('ZADD', KEYS[2], due, id)
 redis.call('SADD', KEYS[4], queue)
-redis.call('ZREM', KEYS[1], id)
-redis.call('HDEL', KEYS[5], id)
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('SREM', KEYS[3], queue)
 end
