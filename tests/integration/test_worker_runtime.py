@@ -166,6 +166,25 @@ def test_missed_announcement_is_caught_by_resync(
 
 
 @pytest.mark.timeout(40)
+def test_polling_mode_finds_unannounced_work(
+    redis_url: str, redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    """With POLL_TASK_QUEUES_INTERVAL > 0 the worker polls; no publish is needed."""
+    records = tmp_path / "records"
+    config = {**FAST, "POLL_TASK_QUEUES_INTERVAL": 0.2, "QUEUE_RESYNC_INTERVAL": 60}
+
+    with workers(redis_url, records, tmp_path, config=config):
+        time.sleep(2)
+        quiet = producer(redis_client, PUBLISH_QUEUED_TASKS=False)
+        quiet.delay(runtime_tasks.slow, args=["p", 0], queue="q")
+        elapsed = wait_for(
+            lambda: len(events(records, "p", "end")) == 1, "the task", tmp_path
+        )
+
+    assert elapsed < 10
+
+
+@pytest.mark.timeout(40)
 def test_second_signal_kills_the_task_and_retries_it(
     redis_url: str, redis_client: redis.Redis, tmp_path: Path
 ) -> None:
