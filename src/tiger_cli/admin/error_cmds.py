@@ -10,16 +10,14 @@ from tiger_cli.admin.context import AdminContext, pass_admin
 from tiger_cli.admin.format import echo_json, parse_utc
 from tiger_cli.admin.inspect_cmds import json_option
 from tiger_cli.admin.lookup import known_queues, locate_one, require_queue
-from tiger_core.errors import TaskNotFound
 from tiger_core.model.queue_name import queue_matches
 from tiger_core.model.state import TaskState
+from tiger_core.services.error_queue import move_error_tasks
 
 if TYPE_CHECKING:
     from tiger_adapters.compat import TaskTiger
 
 ERROR = TaskState.ERROR
-#: Errored tasks read per page by ``--all``.
-PAGE = 500
 
 #: What each action does: (past tense, target state: queued or None for deletion).
 ACTIONS: dict[str, tuple[str, TaskState | None]] = {
@@ -98,20 +96,10 @@ def _act_on_all(tiger: TaskTiger, action: str, queue: str, *, yes: bool) -> int:
             abort=True,
             err=True,
         )
-    done = 0
-    while done < total:
-        _, page = tiger.store.list_tasks(queue, ERROR, limit=min(PAGE, total - done))
-        moved = 0
-        for task in page:
-            try:
-                _move(tiger, action, queue, task.id)
-            except TaskNotFound:  # moved by someone else meanwhile
-                continue
-            moved += 1
-        if not moved:
-            break
-        done += moved
-    return done
+    _, target = ACTIONS[action]
+    return move_error_tasks(
+        tiger.store, tiger.clock, queue, to_state=target, limit=total
+    )
 
 
 retry = _error_command("retry")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from tiger_core.errors import TaskNotFound
 from tiger_core.model.state import TaskState
+from tiger_core.services.error_queue import move_error_tasks
 
 if TYPE_CHECKING:
     from tiger_adapters.compat import TaskTiger
@@ -33,8 +34,6 @@ LOOKUP_ORDER = (
 )
 #: States a task may be deleted from (an active task belongs to its worker).
 DELETABLE = frozenset({TaskState.QUEUED, TaskState.SCHEDULED, TaskState.ERROR})
-#: Tasks moved per page by the bulk actions.
-BULK_PAGE = 500
 #: The longest pause accepted (one week).
 MAX_PAUSE_SECONDS = 7 * 24 * 3600
 
@@ -207,25 +206,11 @@ class DashboardService:
         self.tiger.locks.clear_system_lock(queue)
 
     def _move_errors(self, queue: str, to_state: TaskState | None) -> int:
-        """Move errored tasks page by page until none is left (or none moves)."""
-        moved = 0
-        while True:
-            _, page = self.tiger.store.list_tasks(
-                queue, TaskState.ERROR, limit=BULK_PAGE
-            )
-            moved_now = 0
-            for task in page:
-                try:
-                    self.tiger.store.move(
-                        queue,
-                        task.id,
-                        from_state=TaskState.ERROR,
-                        to_state=to_state,
-                        score=self.now(),
-                    )
-                except TaskNotFound:  # moved meanwhile by someone else
-                    continue
-                moved_now += 1
-            moved += moved_now
-            if not moved_now:
-                return moved
+        """Move the errored tasks ``queue`` holds now (not those failing meanwhile)."""
+        return move_error_tasks(
+            self.tiger.store,
+            self.tiger.clock,
+            queue,
+            to_state=to_state,
+            limit=self.tiger.store.count(queue, TaskState.ERROR),
+        )
