@@ -18,6 +18,7 @@ from redis.exceptions import OutOfMemoryError
 from tiger_adapters import codec
 from tiger_adapters.redis.keys import KeySchema
 from tiger_adapters.redis.lua_files import register_scripts
+from tiger_adapters.redis.reads import build_tasks, queue_reads
 from tiger_adapters.redis.signal import RedisWorkSignal
 from tiger_core.model.execution import ExecutionRecord
 from tiger_core.model.state import TaskState
@@ -44,15 +45,6 @@ class _Internals(Protocol):
     _runtime_scripts: dict[str, Script]
     _throttle_tokens: dict[str, str]
 
-    def _load(
-        self,
-        queue: str,
-        state: TaskState,
-        task_ids: list[str],
-        scores: list[float],
-        executions: int = 0,
-    ) -> list[StoredTask]: ...
-
 
 class RedisRuntimeOps:
     """Crash recovery, periodic scheduling, rate limits and the activity channel."""
@@ -74,9 +66,12 @@ class RedisRuntimeOps:
         if not page:
             return []
         ids = [str(task_id) for task_id, _ in page]
-        owners = self._client.hmget(self._keys.owners(queue), ids)
         scores = [float(score) for _, score in page]
-        tasks = self._load(queue, TaskState.ACTIVE, ids, scores)
+        pipe = self._client.pipeline(transaction=False)
+        pipe.hmget(self._keys.owners(queue), ids)
+        queue_reads(pipe, self._keys, ids, 0)
+        owners, *replies = pipe.execute()
+        tasks = build_tasks(queue, TaskState.ACTIVE, ids, scores, replies)
         return [
             task.model_copy(update={"owner": owner})
             for task, owner in zip(tasks, owners, strict=True)
