@@ -21,6 +21,7 @@ from tests.integration.test_worker_e2e import (
     REPO,
     child_env,
     enqueue,
+    logged_process,
     records_of,
     run_cli,
     wait_for,
@@ -45,16 +46,8 @@ tiger.run_worker_with_args(sys.argv[3:])
 def popen(args: list[str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     """Run ``python -m tiger_cli args`` with output to ``log``; kill it afterwards."""
     command = [sys.executable, "-m", "tiger_cli", "-m", "tests.sample_tasks", *args]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, cwd=REPO, env=child_env(), stdout=out, stderr=subprocess.STDOUT
-        )
-    try:
+    with logged_process(command, log) as process:
         yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
 
 
 def events(log: Path) -> list[dict[str, Any]]:

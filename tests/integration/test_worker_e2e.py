@@ -71,6 +71,13 @@ def worker(url: str, log: Path, *args: str) -> Iterator[subprocess.Popen[bytes]]
     """Run ``tiger-worker`` as a subprocess; it is always killed afterwards."""
     command = [sys.executable, "-m", "tiger_cli", "--url", url]
     command += ["-m", "tests.sample_tasks", *args]
+    with logged_process(command, log) as process:
+        yield process
+
+
+@contextmanager
+def logged_process(command: list[str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``command`` in the repository, output to ``log``; kill it afterwards."""
     with log.open("wb") as out:
         process = subprocess.Popen(
             command, cwd=REPO, env=child_env(), stdout=out, stderr=subprocess.STDOUT

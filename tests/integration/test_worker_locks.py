@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import subprocess
 import sys
 import time
@@ -18,10 +17,10 @@ import redis
 from redis.lock import Lock
 
 from tests import lock_tasks
+from tests.integration.test_worker_e2e import logged_process
 from tiger_adapters.compat import TaskTiger
 from tiger_core.identity import unique_task_id
 
-REPO = Path(__file__).resolve().parents[2]
 #: How long any wait may take before the test fails.
 DEADLINE_S = 20.0
 #: Short intervals so that the heartbeat renews locks and slots during the tests.
@@ -45,12 +44,6 @@ Worker(
 """
 
 
-def child_env() -> dict[str, str]:
-    """The environment of a child process, with the repository importable."""
-    paths = [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
-
-
 @contextmanager
 def worker(
     url: str,
@@ -62,20 +55,8 @@ def worker(
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run a fork worker in a subprocess; it is always killed afterwards."""
     args = [url, queues, json.dumps({**CONFIG, **(config or {})}), json.dumps(limit)]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-c", _WORKER, *args],
-            cwd=REPO,
-            env=child_env(),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
+    with logged_process([sys.executable, "-c", _WORKER, *args], log) as process:
         yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
 
 
 def wait_for(condition: Callable[[], bool], what: str, *logs: Path) -> None:
