@@ -9,10 +9,14 @@ METHOD = """
   RQ from the project's `.venv` (RQ from the `bench` extra), TaskTiger 0.26.3 from
   `.venv-tasktiger` (it pins redis-py < 5). Every system runs in its default
   configuration (TaskTiger and Tiger with `setup_structlog=True`; worker logs go to a
-  file), with one exception: in the drain scenarios (fork and sync drain, worker RSS,
+  file), with two exceptions: in the drain scenarios (fork and sync drain, worker RSS,
   commands per task, subqueues) Tiger runs with `PREFETCH_TASKS=10`, i.e. with
   prefetching opted in (off by default: on a worker crash, prefetched tasks that never
-  started are recovered like running ones; see the README's "Prefetching").
+  started are recovered like running ones; see the README's "Prefetching"); and with
+  the fork executor (fork drain, commands per task, pickup latency) Tiger runs with
+  `FORK_SERVER=True` (off by default: children are forked from a small fork server, so
+  they see the task modules as imported, not the worker's later state; see the README's
+  "Fork server"). Worker RSS is the worker process's own (the fork server is apart).
 - The task is `bench.tasks:noop(n)`: it appends `n start end` to a file (one `O_APPEND`
   write). Drain throughput = (tasks - 1) / (last task start - first task start), so the
   worker's interpreter start-up is excluded; the tasks are queued before the worker

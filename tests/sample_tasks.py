@@ -115,3 +115,36 @@ def sleep_then_record(path: str, seconds: float, value: Any) -> None:
 def options_target(path: str, value: Any) -> None:
     """Record ``value``; tests decorate this one with ``@tiger.task(...)`` options."""
     record(path, value)
+
+
+def record_process(path: str) -> None:
+    """Record this process's pid, its parent's, and whether it holds redis."""
+    import sys
+
+    record(path, [os.getpid(), os.getppid(), "redis" in sys.modules])
+
+
+class PlainHost:
+    """A host whose requests all run as direct calls (fork-server eligible)."""
+
+    def execute_running(self, running: Any, func: Any) -> None:
+        from tiger_adapters.executor.calls import call_directly
+
+        calls = [(t.args, t.kwargs, t.hard_timeout) for t in running.request.tasks]
+        call_directly(func, calls, is_batch=running.is_batch)
+
+    def runs_plainly(self, request: Any) -> bool:
+        return True
+
+
+#: The module-level host a fork-server child finds again by its path.
+HOST = PlainHost()
+
+
+def record_host(path: str) -> None:
+    """Record whether the running task sees HOST as its host, and its ids."""
+    from tiger_adapters.executor.context import current
+
+    running = current()
+    assert running is not None
+    record(path, [running.host is HOST, running.task_ids, os.getppid()])

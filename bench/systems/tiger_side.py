@@ -19,6 +19,8 @@ from tiger_adapters.compat import TaskTiger, Worker
 
 #: Tiger's configuration in the drain scenarios: prefetching opted in (see README).
 DRAIN_CONFIG = {"PREFETCH_TASKS": 10}
+#: With the fork executor: children forked from the fork server (see README).
+FORK_SERVER_CONFIG = {"FORK_SERVER": True}
 
 
 class TigerSystem(System):
@@ -61,15 +63,18 @@ class TigerSystem(System):
         """A ``Worker`` with the given executor, in its default configuration.
 
         Except in the drain scenarios (``once`` workers draining a prefilled
-        queue): there Tiger opts in to prefetching, ``PREFETCH_TASKS=10``.
+        queue): there Tiger opts in to prefetching, ``PREFETCH_TASKS=10``; and
+        with the fork executor, Tiger opts in to its fork server
+        (``FORK_SERVER=True``).
         """
         once = bool(spec["once"])
+        config: dict[str, Any] = dict(DRAIN_CONFIG) if once else {}
+        if spec["executor"] == "fork":
+            config.update(FORK_SERVER_CONFIG)
         tiger = self.tiger
-        if once:
+        if config:
             tiger = TaskTiger(
-                connection=self.tiger.connection,
-                config=DRAIN_CONFIG,
-                setup_structlog=True,
+                connection=self.tiger.connection, config=config, setup_structlog=True
             )
         worker = Worker(tiger, queues=spec["queues"], executor=spec["executor"])
         return lambda: worker.run(once=once)

@@ -46,6 +46,15 @@ def tiger_processor(
 tasktiger_processor = tiger_processor
 
 
+#: Set once :func:`configure_logging` ran in this process.
+_configured: list[bool] = []
+
+
+def logging_configured() -> bool:
+    """Whether :func:`configure_logging` ran in this process."""
+    return bool(_configured)
+
+
 def configure_logging(
     *, level: int = logging.INFO, stream: TextIO | None = None
 ) -> None:
@@ -56,6 +65,7 @@ def configure_logging(
     ``structlog.contextvars`` (the worker binds the fixed keys around each
     execution) and the running task (:func:`tiger_processor`) are merged in.
     """
+    _configured[:] = [True]
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

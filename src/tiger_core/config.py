@@ -79,6 +79,11 @@ class TigerConfig(BaseModel):
     #: on a worker crash, held tasks that never started are recovered like
     #: running ones (error, unless ``retry_on`` covers JobTimeoutException).
     PREFETCH_TASKS: int = Field(default=1, ge=1)
+    #: Fork each plain task's child from a small fork server holding only the
+    #: task modules, instead of from the worker (Tiger's own key, opt-in).
+    #: Several times cheaper per task; children see the task modules as
+    #: imported, not state the worker set up after importing them.
+    FORK_SERVER: bool = False
     #: Seconds between "stats" log lines; 0 turns them off.
     STATS_INTERVAL: float = Field(default=60, ge=0)
     #: Queues (and subqueues) that at most one worker processes at a time.

@@ -50,6 +50,11 @@ def restrict_imports(modules: Iterable[str] | None) -> tuple[str, ...] | None:
     return previous
 
 
+def allowed_modules() -> tuple[str, ...] | None:
+    """The allowlist set by :func:`restrict_imports` (None: anything)."""
+    return _allowed_modules
+
+
 def _is_allowed(module_name: str) -> bool:
     if _allowed_modules is None:
         return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,17 +40,23 @@ def run_logged(
 
 
 def assert_reaped(pid: int) -> None:
-    """The child is gone and no zombie of it is left."""
+    """The child is gone and no zombie of it is left (here or in the fork server)."""
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+    assert not Path(f"/proc/{pid}").exists()
 
 
 class TestForkExecutor(ExecutorContract):
     """ForkExecutor passes the shared contract and polices its children."""
 
-    @pytest.fixture
-    def executor(self) -> ForkExecutor:
-        return ForkExecutor(heartbeat_interval=0.1, kill_grace=0.5)
+    @pytest.fixture(params=["fork-server", "worker-fork"])
+    def executor(self, request: pytest.FixtureRequest) -> Iterator[ForkExecutor]:
+        served = request.param == "fork-server"
+        executor = ForkExecutor(
+            heartbeat_interval=0.1, kill_grace=0.5, fork_server=served
+        )
+        yield executor
+        executor.close()
 
     def test_child_ignoring_the_alarm_is_killed_at_the_deadline(
         self, executor: ForkExecutor
@@ -144,11 +151,11 @@ class TestForkExecutor(ExecutorContract):
             assert_reaped(pid)
 
     def test_child_machinery_failure_never_unwinds_the_parent_stack(
-        self,
-        executor: ForkExecutor,
-        tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch,
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
+        executor = ForkExecutor(
+            heartbeat_interval=0.1, kill_grace=0.5, fork_server=False
+        )
         path = str(tmp_path / "finally")
 
         def broken_run_request(req: ExecutionRequest, *, host: str) -> None:

@@ -99,8 +99,10 @@ def test_resumed_worker_cannot_finish_a_task_it_lost(
     records = tmp_path / "records"
     paused = start_worker(redis_url, records, tmp_path, "paused")
     try:
+        # Longer than the pause: the stale child is still sleeping when its
+        # worker resumes, so only the fence can stop it from finishing.
         producer(redis_client).delay(
-            runtime_tasks.slow, args=["t", 3], queue="q", **RETRIABLE
+            runtime_tasks.slow, args=["t", 8], queue="q", **RETRIABLE
         )
         wait_for(lambda: len(events(records, "t", "start")) == 1, "a start", tmp_path)
         os.killpg(paused.pid, signal.SIGSTOP)

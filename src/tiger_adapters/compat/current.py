@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from tiger_adapters.compat.runner import execute_running, get_runner_class
 from tiger_adapters.executor.context import RunningTasks, current
+from tiger_core.model.execution import ExecutionRequest
 from tiger_core.model.state import TaskState
 from tiger_core.model.task import StoredTask, TaskData
 
@@ -98,6 +99,15 @@ class CurrentTask:
     def execute_running(self, running: RunningTasks, func: Callable[..., Any]) -> None:
         """Run tasks for the executor child (see ``context.Host``)."""
         execute_running(self._tiger(), running, func)
+
+    def runs_plainly(self, request: ExecutionRequest) -> bool:
+        """No runner class and no ``CHILD_CONTEXT_MANAGERS``: a direct call."""
+        if self._tiger().config.CHILD_CONTEXT_MANAGERS or request.runner_class:
+            return False
+        return not any(
+            call.data is not None and call.data.runner_class
+            for call in request.tasks
+        )
 
     def _tiger(self) -> TaskTiger:
         from tiger_adapters.compat.tiger import TaskTiger  # noqa: PLC0415 - cycle

@@ -256,6 +256,7 @@ def _make_executor(executor: str | Executor, tiger: TaskTiger) -> Executor:
         return ForkExecutor(
             heartbeat_interval=tiger.config.ACTIVE_TASK_UPDATE_TIMER,
             kill_grace=tiger.config.HARD_TIMEOUT_GRACE,
+            fork_server=tiger.config.FORK_SERVER,
         )
     if executor == "sync":
         return InlineExecutor()

@@ -8,27 +8,25 @@ failure, and it never touches storage: the caller decides what the report means.
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
-import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from types import FrameType
+from collections.abc import Callable
 from typing import Any
 
+from tiger_adapters.executor.calls import (
+    Call,
+    call_directly,
+    failure_fields,
+    soft_timeout,
+)
 from tiger_adapters.executor.context import bound_host, running
-from tiger_core.errors import JobTimeoutException, RetryException
-from tiger_core.functions import exception_name, import_attribute
+from tiger_core.functions import import_attribute
 from tiger_core.model.execution import (
     ExecutionRecord,
     ExecutionReport,
     ExecutionRequest,
 )
-from tiger_core.policies.retry import retry_from_option
 
-#: Delay used to re-arm an outer timer that would have fired during the task.
-_MIN_REARM = 0.001
+__all__ = ["call_directly", "run_request", "soft_timeout"]
 
 
 def run_request(request: ExecutionRequest, *, host: str) -> ExecutionReport:
@@ -71,21 +69,12 @@ def _call(func: Callable[..., Any], request: ExecutionRequest) -> None:
         if host is not None:
             host.execute_running(now_running, func)
         else:
-            call_directly(func, request, is_batch=is_batch)
+            call_directly(func, _calls(request), is_batch=is_batch)
 
 
-def call_directly(
-    func: Callable[..., Any], request: ExecutionRequest, *, is_batch: bool
-) -> None:
-    """Call ``func`` as a batch (one call, longest timeout) or once per task."""
-    if is_batch:
-        batch = [{"args": t.args, "kwargs": t.kwargs} for t in request.tasks]
-        with soft_timeout(max(task.hard_timeout for task in request.tasks)):
-            func(batch)
-        return
-    for task in request.tasks:
-        with soft_timeout(task.hard_timeout):
-            func(*task.args, **task.kwargs)
+def _calls(request: ExecutionRequest) -> list[Call]:
+    """The calls of ``request`` as :func:`call_directly` takes them."""
+    return [(task.args, task.kwargs, task.hard_timeout) for task in request.tasks]
 
 
 def _failure_record(
@@ -96,67 +85,11 @@ def _failure_record(
     request: ExecutionRequest,
 ) -> ExecutionRecord:
     """Build the execution record of a failed group (compat section 3.5)."""
-    text: str | None = "".join(traceback.format_exception(exc))
-    fields: dict[str, Any] = {}
-    if isinstance(exc, RetryException):
-        fields["retry"] = True
-        if exc.method is not None:
-            fields["retry_method"] = _wire_method(exc.method)
-        fields["log_error"] = exc.log_error
-        text = exc.original_traceback_text() or text
     return ExecutionRecord(
-        time_started=time_started,
-        exception_name=exception_name(type(exc)),
-        time_failed=time.time(),
-        traceback=text if request.store_tracebacks else None,
-        success=False,
-        host=host,
-        **fields,
-    )
-
-
-def _wire_method(method: Any) -> tuple[str, list[Any]] | None:
-    """Serialize a RetryException's method (policy, function or ``(f, args)``)."""
-    try:
-        path, args = retry_from_option(method).to_wire()
-    except (ValueError, TypeError):  # not importable elsewhere: use the task's own
-        return None
-    return (path, list(args))
-
-
-@contextmanager
-def soft_timeout(seconds: float) -> Iterator[None]:
-    """Raise :class:`JobTimeoutException` in the block after ``seconds``.
-
-    Uses ``SIGALRM`` through ``setitimer(ITIMER_REAL)``, so it only works in the
-    main thread; elsewhere the block runs without a timeout. The previous handler
-    is restored afterwards and an outer timer (for example pytest-timeout's) is
-    re-armed with the time it had left.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def _on_alarm(signum: int, frame: FrameType | None) -> None:
-        del signum, frame
-        raise JobTimeoutException(
-            f"Job exceeded maximum timeout value ({seconds:g} seconds)."
+        **failure_fields(
+            exc,
+            time_started=time_started,
+            host=host,
+            store_tracebacks=request.store_tracebacks,
         )
-
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
-    armed_at = time.monotonic()
-    outer_delay, outer_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        try:  # an alarm already pending is handled here, before the restore below
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        finally:
-            signal.signal(
-                signal.SIGALRM, signal.SIG_DFL if previous is None else previous
-            )
-            if outer_delay > 0:
-                left = outer_delay - (time.monotonic() - armed_at)
-                signal.setitimer(
-                    signal.ITIMER_REAL, max(left, _MIN_REARM), outer_interval
-                )
+    )

@@ -13,12 +13,15 @@ child inherits the binding. Without a host, functions are called directly.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from tiger_adapters.executor import pending
+from tiger_core.functions import import_attribute
 from tiger_core.model.execution import ExecutionRequest
 
 
@@ -30,6 +33,14 @@ class Host(Protocol):
 
         Raises:
             BaseException: whatever the task raised; the caller records it.
+        """
+        ...
+
+    def runs_plainly(self, request: ExecutionRequest) -> bool:
+        """Whether :meth:`execute_running` would only call the function directly.
+
+        True when no runner class and no context manager is involved: such a
+        request may then run in a fork-server child, which has no host.
         """
         ...
 
@@ -69,8 +80,49 @@ _host: list[Host] = []
 
 
 def current() -> RunningTasks | None:
-    """Return the tasks running in this process, or None outside a task."""
-    return _current.get()
+    """Return the tasks running in this process, or None outside a task.
+
+    In a fork-server child the request is left as plain data
+    (:mod:`~tiger_adapters.executor.pending`); it is turned into the view here.
+    """
+    value = _current.get()
+    if value is None and (left := pending.peek()) is not None:
+        value = pending.cached()
+        if value is None:
+            request, is_batch = left
+            value = RunningTasks(
+                request=ExecutionRequest.model_validate(request),
+                is_batch=is_batch,
+                host=_located_host(request.get("host_path")),
+            )
+            pending.cache(value)
+    return value
+
+
+def _located_host(path: str | None) -> Any:
+    """The worker's host as this process imported it (``module:attr``), or None."""
+    if not path:
+        return None
+    try:
+        return import_attribute(path)
+    except Exception:  # no host: current_instance is None
+        return None
+
+
+def locate(host: object) -> str | None:
+    """A ``module:attr`` path under which ``host`` is a module global, or None.
+
+    A fork-server child finds the worker's host (e.g. the app's ``TaskTiger``)
+    again under that path, in the task modules the server imported.
+    """
+    for name, module in list(sys.modules.items()):
+        namespace = getattr(module, "__dict__", None)
+        if name == "__main__" or not isinstance(namespace, dict):
+            continue
+        for attr, value in list(namespace.items()):
+            if value is host:
+                return f"{name}:{attr}"
+    return None
 
 
 def bind_host(host: Host | None) -> None:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import signal
-import sys
 from collections.abc import Callable
 
 import structlog
 
+from tiger_adapters.executor.orphans import die_with_parent
 from tiger_core.errors import LeaseLost
+
+__all__ = ["call_heartbeat", "die_with_parent"]
 
 _log = structlog.get_logger("tiger")
 
@@ -31,21 +30,3 @@ def call_heartbeat(heartbeat: Callable[[], None]) -> bool:
     except Exception:
         _log.exception("heartbeat failed")
     return True
-
-
-#: ``prctl`` option: the signal a process gets when its parent thread exits.
-_PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent() -> None:
-    """Ask the kernel to SIGKILL this (forked) process when its parent dies.
-
-    A worker parent killed mid-task cannot settle the task; crash recovery hands
-    it to another worker. Without this, the orphaned child would run on and finish
-    the task a second time alongside the rerun. Linux only; elsewhere a no-op.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)

@@ -45,13 +45,15 @@ class ChildProcess:
         born: the parent's :func:`fingerprint` when the child was forked.
     """
 
-    def __init__(self, pid: int, request_fd: int, report_fd: int) -> None:
+    def __init__(
+        self, pid: int, request_fd: int, report_fd: int, *, pidfd: int | None = None
+    ) -> None:
         self.pid = pid
         self.request_fd = request_fd
         self.report_fd = report_fd
         self.born = fingerprint()
         self.status: int | None = None
-        self._pidfd = _open_pidfd(pid)
+        self._pidfd = _open_pidfd(pid) if pidfd is None else pidfd
 
     def send(self, data: bytes) -> None:
         """Write the request and close the pipe (EOF tells the child to start).
@@ -60,7 +62,7 @@ class ChildProcess:
             BrokenPipeError: the child is gone (it never received the request).
         """
         try:
-            _write_all(self.request_fd, data)
+            write_all(self.request_fd, data)
         finally:
             self.close_request()
 
@@ -187,7 +189,7 @@ def drain(fd: int) -> list[bytes]:
     return chunks
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
     """Write all of ``data`` to ``fd`` (blocking while the reader catches up)."""
     view = memoryview(data)
     while view:
@@ -197,7 +199,7 @@ def _write_all(fd: int, data: bytes) -> None:
 def write_and_close(fd: int, data: bytes) -> None:
     """Write all of ``data`` to ``fd``, then close it."""
     try:
-        _write_all(fd, data)
+        write_all(fd, data)
     finally:
         os.close(fd)
 

@@ -1,0 +1,255 @@
+"""The fork server: a small process that forks one child per task.
+
+Started by :class:`~tiger_adapters.executor.forkserver.ForkServer` as
+``python -m tiger_adapters.executor.zygote FD``. It imports the standard library,
+the task modules and little else (no pydantic, redis or structlog of its own), so
+forking it costs a fraction of forking the worker: the kernel copies page tables
+and tears them down per child in proportion to the private memory of the process.
+
+Protocol, over a ``SOCK_SEQPACKET`` socket to the worker (one pickled tuple per
+message; descriptors travel as ``SCM_RIGHTS``):
+
+- worker -> server ``("init", sys_path, preload, configure_logging)`` once;
+- worker -> server ``("run", func, allowed_modules, preloaded)`` with two
+  descriptors: the read end of the request pipe (the pickled request, a dict,
+  until EOF) and the write end of the report pipe (the JSON report). The server
+  passes both to its *spare*, a child forked ahead of need while the worker was
+  busy elsewhere, and replies ``("started", pid)`` with a pidfd of that child,
+  through which the worker watches and kills it. A function whose module the
+  worker has imported (``preloaded``) is imported here first;
+- server -> worker ``("exit", pid, wait_status)`` once a child is reaped.
+
+The server dies with the worker (``PR_SET_PDEATHSIG``), its children die with it,
+and it exits when the worker closes the socket.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pickle
+import random
+import select
+import signal
+import socket
+import sys
+import time
+from typing import Any, NoReturn
+
+from tiger_adapters.executor import pending
+from tiger_adapters.executor.calls import Call, call_directly, failure_fields
+from tiger_adapters.executor.orphans import die_with_parent
+from tiger_core.functions import import_attribute, restrict_imports
+
+#: Largest control message (the pickled tuples above are far smaller).
+MESSAGE_SIZE = 65536
+#: Exit status of a child that could not deliver its report (``EX_SOFTWARE``).
+EXIT_NO_REPORT = 70
+_READ_SIZE = 65536
+#: Descriptors that come with a run message: request pipe, report pipe.
+_PIPES = 2
+
+
+class _Server:
+    """The server's state: the socket, the children, what was imported."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.children: dict[int, int] = {}  # pidfd -> pid
+        self.spare: tuple[int, int, socket.socket] | None = None
+        self.configure_logging = False
+        self.logging_done = False
+
+    def serve(self) -> None:
+        """Answer messages and reap children until the worker goes away."""
+        while True:
+            sock_fd = self.sock.fileno()
+            ready = select.select([sock_fd, *self.children], [], [])[0]
+            for fd in ready:
+                if fd != sock_fd:
+                    self._reap(fd)
+            if sock_fd in ready and not self._answer():
+                return
+            if self.spare is None:  # idle time: fork the next child ahead of need
+                self.spare = self._fork_spare()
+
+    def _answer(self) -> bool:
+        data, fds, _, _ = socket.recv_fds(self.sock, MESSAGE_SIZE, 2)
+        if not data:  # the worker closed the socket
+            return False
+        message = pickle.loads(data)
+        if message[0] == "init":
+            _, path, preload, self.configure_logging = message
+            sys.path[:] = path
+            for module in preload:
+                self._preload(module)
+        elif message[0] == "run":
+            _, func, allowed, ready = message
+            restrict_imports(allowed)  # the server's own imports obey it too
+            module = func.partition(":")[0]
+            if ready and module not in sys.modules:  # preloaded in the worker
+                self._preload(module)
+                self._drop_spare()  # forked without it
+            self._run(data, fds)
+            self._preload(module)  # the next child has it ready
+        return True
+
+    def _run(self, message: bytes, fds: list[int]) -> None:
+        """Hand the request's pipes to the spare (or a new child); reply its pidfd."""
+        spare, self.spare = self.spare, None
+        if spare is not None:
+            pid, pidfd, link = spare
+            try:
+                socket.send_fds(link, [message], fds)
+            except OSError:  # the spare is gone: fork one now
+                spare = None
+            link.close()
+        if spare is None:
+            pid, pidfd, link = self._fork_spare()
+            socket.send_fds(link, [message], fds)
+            link.close()
+        for fd in fds:
+            os.close(fd)
+        socket.send_fds(self.sock, [pickle.dumps(("started", pid))], [pidfd])
+
+    def _fork_spare(self) -> tuple[int, int, socket.socket]:
+        """Fork a child that waits for its run message: (pid, pidfd, link)."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            self.sock.close()
+            for fd in self.children:
+                os.close(fd)
+            _spare_main(theirs)
+        theirs.close()
+        pidfd = os.pidfd_open(pid)
+        self.children[pidfd] = pid
+        return pid, pidfd, ours
+
+    def _drop_spare(self) -> None:
+        """Let the spare go (it exits when its link closes; reaped as usual)."""
+        spare, self.spare = self.spare, None
+        if spare is not None:
+            spare[2].close()
+
+    def _reap(self, pidfd: int) -> None:
+        pid = self.children.pop(pidfd)
+        os.close(pidfd)
+        _, status = os.waitpid(pid, 0)
+        self.sock.send(pickle.dumps(("exit", pid, status)))
+
+    def _preload(self, module: str) -> None:
+        """Import ``module`` here once (a failure is the child's to report)."""
+        if module and module not in sys.modules:
+            with contextlib.suppress(BaseException):
+                import_attribute(f"{module}:__name__")
+        if (
+            self.configure_logging
+            and not self.logging_done
+            and "structlog" in sys.modules
+        ):
+            # The worker's JSON log setup, for the task modules' own log lines.
+            from tiger_adapters.logging import configure_logging  # noqa: PLC0415
+
+            configure_logging()
+            self.logging_done = True
+
+
+def _spare_main(link: socket.socket) -> NoReturn:
+    """Wait for the run message and its pipes, run the request; never returns."""
+    code = EXIT_NO_REPORT
+    try:
+        die_with_parent()
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the worker handles shutdown
+        signal.signal(signal.SIGTERM, _ignore_signal)  # see fork._child_main
+        data, fds, _, _ = socket.recv_fds(link, MESSAGE_SIZE, 2)
+        link.close()
+        if not data or len(fds) != _PIPES:  # not needed after all
+            os._exit(0)
+        request_fd, report_fd = fds
+        restrict_imports(pickle.loads(data)[2])
+        request = pickle.loads(_read_all(request_fd))
+        random.seed()
+        report = run_plain(request)
+        _write_and_close(report_fd, json.dumps(report, default=repr).encode())
+        code = 0
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(BaseException):
+                stream.flush()
+        os._exit(code)
+
+
+def run_plain(request: dict[str, Any]) -> dict[str, Any]:
+    """Run a request (``ExecutionRequest.model_dump()``) with direct calls.
+
+    Returns:
+        The report as ``ExecutionReport``'s JSON-ready dict.
+    """
+    time_started = time.time()
+    try:
+        func = import_attribute(request["func"])
+        is_batch = bool(getattr(func, "_task_batch", False))
+        pending.leave(request, is_batch=is_batch)
+        _bind_log_context(request.get("log_context") or {})
+        calls: list[Call] = [
+            (task["args"], task["kwargs"], task["hard_timeout"])
+            for task in request["tasks"]
+        ]
+        call_directly(func, calls, is_batch=is_batch)
+    except BaseException as exc:  # every task outcome is reported
+        record = failure_fields(
+            exc,
+            time_started=time_started,
+            host=request["host"],
+            store_tracebacks=request["store_tracebacks"],
+        )
+        return {"success": False, "record": record}
+    return {"success": True}
+
+
+def _bind_log_context(context: dict[str, Any]) -> None:
+    """Bind the worker's structlog context, if the task modules use structlog."""
+    contextvars = sys.modules.get("structlog.contextvars")
+    if contextvars is not None and context:
+        contextvars.clear_contextvars()
+        contextvars.bind_contextvars(**context)
+
+
+def _ignore_signal(signum: int, frame: object) -> None:
+    del signum, frame
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, _READ_SIZE):
+        chunks.append(chunk)
+    os.close(fd)
+    return b"".join(chunks)
+
+
+def _write_and_close(fd: int, data: bytes) -> None:
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
+def main(argv: list[str]) -> None:
+    """Serve the worker on the socket whose descriptor is ``argv[1]``."""
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the worker decides when to stop
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    sock = socket.socket(fileno=int(argv[1]))
+    with contextlib.suppress(ConnectionError, EOFError):  # the worker is gone
+        _Server(sock).serve()
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,155 @@
+"""The fork server: plain requests run in children of a small server process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import sample_tasks
+from tests.contract.executor import failure, request, run
+from tests.sample_tasks import read_records
+from tiger_adapters.executor import ForkExecutor
+from tiger_adapters.executor.calls import call_directly
+from tiger_adapters.executor.context import RunningTasks, bind_host, bound_host
+from tiger_core.functions import restrict_imports
+from tiger_core.model.execution import ExecutionRequest
+
+pytestmark = pytest.mark.skipif(
+    not hasattr(os, "pidfd_open"), reason="the fork server needs Linux pidfds"
+)
+
+
+@pytest.fixture
+def executor() -> Iterator[ForkExecutor]:
+    executor = ForkExecutor(heartbeat_interval=0.1, kill_grace=0.5, fork_server=True)
+    yield executor
+    executor.close()
+
+
+def server_pid(executor: ForkExecutor) -> int:
+    server = executor._server
+    assert server is not None
+    assert server._process is not None
+    return server._process.pid
+
+
+class RunnerHost:
+    """A host that is not plain: it runs tasks through its own code."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def execute_running(self, running: RunningTasks, func: Callable[..., Any]) -> None:
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(f"{os.getppid()}\n")
+        calls = [(t.args, t.kwargs, t.hard_timeout) for t in running.request.tasks]
+        call_directly(func, calls, is_batch=running.is_batch)
+
+    def runs_plainly(self, request: ExecutionRequest) -> bool:
+        return False
+
+
+def test_plain_request_runs_in_a_light_child_of_the_server(
+    executor: ForkExecutor, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "process")
+
+    assert run(executor, request("record_process", ([path], {}))).success
+    assert run(executor, request("record_process", ([path], {}))).success
+
+    (pid1, ppid1, redis1), (pid2, ppid2, redis2) = read_records(path)
+    assert ppid1 == ppid2 == server_pid(executor) != os.getpid()
+    assert pid1 != pid2  # a fresh child per request
+    assert not redis1
+    assert not redis2
+
+
+def test_request_for_a_host_runner_is_forked_from_the_worker(
+    executor: ForkExecutor, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "ppid")
+    previous = bound_host()
+    bind_host(RunnerHost(path))
+    try:
+        assert run(executor, request("add", ([1, 2], {}))).success
+    finally:
+        bind_host(previous)
+
+    assert [os.getpid()] == read_records(path)
+
+
+def test_server_killed_mid_task_fails_the_task_and_is_replaced(
+    executor: ForkExecutor, tmp_path: Path
+) -> None:
+    assert run(executor, request("add", ([1, 2], {}))).success
+    first = server_pid(executor)
+
+    def kill_server() -> None:
+        os.kill(first, signal.SIGKILL)
+
+    started = time.monotonic()
+    report = executor.execute(
+        request("sleep", ([5], {}), hard_timeout=10), heartbeat=kill_server
+    )
+
+    assert time.monotonic() - started < 4  # the child died with its server
+    assert not report.success
+    path = str(tmp_path / "process")
+    assert run(executor, request("record_process", ([path], {}))).success
+    [(_, ppid, _)] = read_records(path)
+    assert ppid == server_pid(executor) != first
+
+
+def test_served_child_obeys_the_import_allowlist(executor: ForkExecutor) -> None:
+    previous = restrict_imports(["some_other_package"])
+    try:
+        record = failure(run(executor, request("add", ([1, 2], {}))))
+    finally:
+        restrict_imports(previous)
+
+    assert record.traceback is not None
+    assert "tests.sample_tasks" in record.traceback
+    assert "TASK_MODULES" in record.traceback
+
+
+def test_big_request_goes_through_the_pipe(
+    executor: ForkExecutor, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "big")
+    value = "x" * 300_000  # more than a pipe holds: written after the fork
+
+    assert run(executor, request("record", ([path, value], {}))).success
+
+    assert [value] == read_records(path)
+
+
+def test_close_stops_the_server(tmp_path: Path) -> None:
+    executor = ForkExecutor(heartbeat_interval=0.1, kill_grace=0.5, fork_server=True)
+    assert run(executor, request("add", ([1, 2], {}))).success
+    pid = server_pid(executor)
+
+    executor.close()
+
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    assert not Path(f"/proc/{pid}").exists()
+
+
+def test_served_child_sees_the_host_found_under_its_module_path(
+    executor: ForkExecutor, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "host")
+    previous = bound_host()
+    bind_host(sample_tasks.HOST)
+    try:
+        assert run(executor, request("record_host", ([path], {}))).success
+    finally:
+        bind_host(previous)
+
+    assert [[True, ["t0"], server_pid(executor)]] == read_records(path)
