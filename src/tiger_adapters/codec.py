@@ -9,6 +9,7 @@ bytes TaskTiger writes.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,12 +19,51 @@ from tiger_core.model.execution import ExecutionRecord
 from tiger_core.model.task import TaskData
 
 
+def _direct_dumps() -> Callable[[Any], str]:
+    """``json.dumps`` with its defaults, calling the C encoder directly.
+
+    ``json.dumps`` reaches the C encoder through several Python layers that cost
+    more than encoding a small payload; this builds it as ``json.dumps`` does
+    (a fresh circular-reference table per call) and calls it. Where the C encoder
+    is missing or takes other arguments, this is ``json.dumps`` itself.
+    """
+    make: Any = getattr(json.encoder, "c_make_encoder", None)
+    defaults = json.JSONEncoder()
+    fixed = (
+        defaults.default,
+        json.encoder.encode_basestring_ascii,
+        None,  # indent
+        defaults.key_separator,
+        defaults.item_separator,
+        False,  # sort_keys
+        False,  # skipkeys
+        True,  # allow_nan
+    )
+
+    def dumps(value: Any) -> str:
+        return "".join(make({}, *fixed)(value, 0))
+
+    sample = {"a": [1, 2.5, None, True, "\u00e9\n"], "b": {"1": float("nan")}}
+    try:
+        same = dumps(sample) == json.dumps(sample)
+    except TypeError:  # None, or another signature
+        same = False
+    return dumps if same else json.dumps
+
+
+_dumps = _direct_dumps()
+
+
 def encode_task(task: TaskData) -> str:
     """Return the JSON text of a task payload.
 
     Raises:
         TypeError: an argument is not JSON-serializable (naming the task's function).
     """
+    try:  # the fast form: the stored values as they are (JSON-native in practice)
+        return _dumps(task.plain_wire())
+    except (TypeError, ValueError):
+        pass  # e.g. a dataclass argument, which pydantic's serializer converts
     try:
         return json.dumps(task.to_wire())
     except (TypeError, ValueError) as exc:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.contract.task_store_batch import BatchContract
+from tests.contract.task_store_claims import ClaimQueuesContract
 from tests.contract.task_store_defer import DeferContract
 from tests.contract.task_store_limits import TaskStoreLimitsContract
 from tests.contract.task_store_runtime import RuntimeContract
@@ -52,7 +53,11 @@ def claim(
 
 
 class TaskStoreContract(
-    DeferContract, RuntimeContract, TaskStoreLimitsContract, BatchContract
+    DeferContract,
+    RuntimeContract,
+    TaskStoreLimitsContract,
+    BatchContract,
+    ClaimQueuesContract,
 ):
     """Tests that every TaskStore adapter must pass."""
 

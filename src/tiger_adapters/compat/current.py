@@ -105,8 +105,7 @@ class CurrentTask:
         if self._tiger().config.CHILD_CONTEXT_MANAGERS or request.runner_class:
             return False
         return not any(
-            call.data is not None and call.data.runner_class
-            for call in request.tasks
+            call.data is not None and call.data.runner_class for call in request.tasks
         )
 
     def _tiger(self) -> TaskTiger:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from types import FunctionType
 from typing import Any
 
+from tiger_core.config import TigerConfig
 from tiger_core.functions import serialize_func_name
 from tiger_core.policies.retry import RetryOption, retry_from_option
+from tiger_core.services.enqueue import TaskBlueprint, prepare_task
 from tiger_core.services.options import TaskOptions
 
 #: The option names, each stored on a decorated function as ``_task_<name>``.
@@ -62,7 +65,7 @@ def function_options(func: Callable[..., Any]) -> TaskOptions:
     stored = getattr(func, "_task_options", None)
     if isinstance(stored, TaskOptions):
         return stored
-    values = tuple(getattr(func, f"_task_{name}", None) for name in OPTION_NAMES)
+    values = _task_attributes(func)
     try:  # the same attribute values always give the same (frozen) options
         return _OPTIONS_CACHE[(func, values)]
     except TypeError:  # an unhashable attribute value (a list): build them
@@ -79,6 +82,92 @@ def function_options(func: Callable[..., Any]) -> TaskOptions:
 #: ``function_options`` by (function, its ``_task_*`` values): the enqueue hot path.
 _OPTIONS_CACHE: dict[tuple[Any, tuple[Any, ...]], TaskOptions] = {}
 _OPTIONS_CACHE_SIZE = 1024
+_ATTRIBUTES = tuple(f"_task_{name}" for name in OPTION_NAMES)
+_UNSET = (None,) * len(OPTION_NAMES)
+
+
+def _task_attributes(func: Callable[..., Any]) -> tuple[Any, ...]:
+    """The ``_task_<option>`` attribute values of ``func`` (None where absent)."""
+    if type(func) is FunctionType:  # no class attribute can shadow its dict
+        found = func.__dict__
+        return tuple([found.get(name) for name in _ATTRIBUTES]) if found else _UNSET
+    return tuple([getattr(func, name, None) for name in _ATTRIBUTES])
+
+
+def task_blueprint(
+    func: Callable[..., Any],
+    queue: str,
+    options: Mapping[str, Any],
+    config: TigerConfig,
+) -> TaskBlueprint:
+    """Return what every task of ``func`` queued with ``options`` shares.
+
+    The call's options win over the decorator's, and a decorator's
+    ``hard_timeout`` is not stored (as in TaskTiger, the worker reads it from the
+    function). The result is cached for plain functions whose options are simple
+    values (strings, numbers, booleans, tuples or lists of strings or classes),
+    keyed by their exact types and values, and used only while the function's
+    options and ``config`` are the same objects; anything else is resolved again.
+
+    Raises:
+        pydantic.ValidationError: an option is invalid.
+        ValueError: the queue name is invalid, or ``func`` is not importable by
+            name (``__main__``, a local function).
+    """
+    key = _blueprint_key(func, queue, options)
+    if key is not None:
+        entry = _BLUEPRINTS.get(key)
+        if entry and entry[0] is function_options(func) and entry[1] is config:
+            return entry[2]
+    explicit = make_options(queue=queue, **options)
+    decorated = function_options(func)
+    resolved = explicit.merged_over(decorated)
+    stored = resolved.model_copy(update={"hard_timeout": explicit.hard_timeout})
+    blueprint = prepare_task(serialize_func_name(func), stored, config)
+    if key is not None:
+        if len(_BLUEPRINTS) >= _OPTIONS_CACHE_SIZE:
+            _BLUEPRINTS.clear()
+        _BLUEPRINTS[key] = (decorated, config, blueprint)
+    return blueprint
+
+
+#: ``task_blueprint`` by call key: (function options, config, blueprint).
+_BLUEPRINTS: dict[tuple[Any, ...], tuple[TaskOptions, TigerConfig, TaskBlueprint]] = {}
+_SCALARS = frozenset({str, int, bool, type(None)})
+_UNCACHED = object()
+
+
+def _blueprint_key(
+    func: Callable[..., Any], queue: str, options: Mapping[str, Any]
+) -> tuple[Any, ...] | None:
+    """The cache key of a call, or None when it must not be cached."""
+    if type(func) is not FunctionType or type(queue) is not str:
+        return None
+    parts: list[Any] = [func, func.__module__, func.__qualname__, queue]
+    for name, value in options.items():
+        part = _key_part(value)
+        if part is _UNCACHED:
+            return None
+        parts.append((name, part))
+    return tuple(parts)
+
+
+def _key_part(value: Any) -> Any:
+    """An exact, hashable stand-in for an option value (or ``_UNCACHED``).
+
+    Types are part of it, since ``1 == 1.0 == True`` but their JSON differs;
+    floats go by ``repr`` (``-0.0`` and ``nan``).
+    """
+    kind = type(value)
+    if kind in _SCALARS:
+        return (kind, value)
+    if kind is float:
+        return (kind, repr(value))
+    if (kind is tuple or kind is list) and all(
+        type(item) is str or type(item) is type for item in value
+    ):
+        return (kind, tuple(value))
+    return _UNCACHED
 
 
 def exception_paths(classes: Iterable[type[BaseException]]) -> list[str]:

@@ -6,21 +6,12 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from tiger_adapters.compat.options import (
-    epoch_to_datetime,
-    function_options,
-    make_options,
-)
+from tiger_adapters.compat.options import epoch_to_datetime, task_blueprint
 from tiger_adapters.compat.task_actions import TaskActions
 from tiger_core.errors import TaskImportError, TaskNotFound
-from tiger_core.functions import (
-    import_attribute,
-    import_exception_class,
-    serialize_func_name,
-)
+from tiger_core.functions import import_attribute, import_exception_class
 from tiger_core.model.state import TaskState
 from tiger_core.model.task import StoredTask, TaskData
-from tiger_core.services.enqueue import build_task
 
 if TYPE_CHECKING:
     from tiger_adapters.compat.tiger import TaskTiger
@@ -74,14 +65,10 @@ class Task(TaskActions):
             return
         if func is None:
             raise TypeError("Task() needs a function (or _data)")
-        explicit = make_options(queue=queue, **options)
-        resolved = explicit.merged_over(function_options(func))
-        # As in TaskTiger, a decorator's hard_timeout is read from the function by
-        # the worker, so only an explicit one is stored with the task.
-        stored = resolved.model_copy(update={"hard_timeout": explicit.hard_timeout})
-        self._data = build_task(
-            serialize_func_name(func), args, kwargs, stored, tiger.config
-        )
+        assert queue is not None  # the function's queue, else DEFAULT_QUEUE
+        # Options resolved once per function and option set (see task_blueprint).
+        blueprint = task_blueprint(func, queue, options, tiger.config)
+        self._data = blueprint.build(args, kwargs)
 
     @classmethod
     def queue_from_function(cls, func: Callable[..., Any], tiger: TaskTiger) -> str:

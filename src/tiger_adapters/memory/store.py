@@ -170,20 +170,51 @@ class MemoryTaskStore(MemoryRuntimeOps):
     ) -> list[StoredTask]:
         """See :meth:`tiger_core.ports.TaskStore.claim`."""
         with self._lock:
-            queued = self._zsets.get((TaskState.QUEUED, queue), {})
-            ids = sorted(queued, key=lambda i: (queued[i], i))[:limit]
-            claimed: list[str] = []
-            for task_id in ids:
-                self._remove(TaskState.QUEUED, queue, task_id)
-                if self._score(TaskState.ACTIVE, queue, task_id) is not None:
-                    scheduled = self._zset(TaskState.SCHEDULED, queue)
-                    due = scheduled.get(task_id, busy_retry_at)
-                    scheduled[task_id] = min(due, busy_retry_at)
-                    continue
-                self._zset(TaskState.ACTIVE, queue)[task_id] = now
-                self._owners[(queue, task_id)] = owner
-                claimed.append(task_id)
+            claimed = self._claim(queue, limit, now, owner, busy_retry_at)
             return [self._stored(queue, TaskState.ACTIVE, i, 0) for i in claimed]
+
+    def claim_queues(
+        self,
+        queues: Sequence[tuple[str, int]],
+        *,
+        limit: int,
+        now: float,
+        owner: str,
+        busy_retry_at: float,
+    ) -> list[list[StoredTask]]:
+        """See :meth:`tiger_core.ports.TaskStore.claim_queues`."""
+        visited: list[list[StoredTask]] = []
+        remaining = limit
+        with self._lock:
+            for queue, size in queues:
+                if remaining <= 0:
+                    break
+                want = min(size, remaining)
+                ids = self._claim(queue, want, now, owner, busy_retry_at)
+                remaining -= len(ids)
+                visited.append(
+                    [self._stored(queue, TaskState.ACTIVE, i, 0) for i in ids]
+                )
+        return visited
+
+    def _claim(
+        self, queue: str, limit: int, now: float, owner: str, busy_retry_at: float
+    ) -> list[str]:
+        """Claim up to ``limit`` of the oldest ids of ``queue`` (under the lock)."""
+        queued = self._zsets.get((TaskState.QUEUED, queue), {})
+        ids = sorted(queued, key=lambda i: (queued[i], i))[: max(limit, 0)]
+        claimed: list[str] = []
+        for task_id in ids:
+            self._remove(TaskState.QUEUED, queue, task_id)
+            if self._score(TaskState.ACTIVE, queue, task_id) is not None:
+                scheduled = self._zset(TaskState.SCHEDULED, queue)
+                due = scheduled.get(task_id, busy_retry_at)
+                scheduled[task_id] = min(due, busy_retry_at)
+                continue
+            self._zset(TaskState.ACTIVE, queue)[task_id] = now
+            self._owners[(queue, task_id)] = owner
+            claimed.append(task_id)
+        return claimed
 
     def heartbeat(
         self, queue: str, task_ids: Sequence[str], *, now: float, owner: str
@@ -201,10 +232,16 @@ class MemoryTaskStore(MemoryRuntimeOps):
         return lost
 
     def complete(
-        self, queue: str, task_id: str, *, owner: str, unique: bool | None = None
+        self,
+        queue: str,
+        task_id: str,
+        *,
+        owner: str,
+        unique: bool | None = None,
+        others_held: bool = False,
     ) -> None:
         """See :meth:`tiger_core.ports.TaskStore.complete` (reads its own payload)."""
-        del unique
+        del unique, others_held  # the payload tells; queue_names is always exact
         with self._lock:
             self._check_owner(queue, task_id, owner)
             self._leave_active(queue, task_id)

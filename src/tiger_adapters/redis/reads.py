@@ -8,6 +8,7 @@ and ``problem`` set; nothing here raises on bad data.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from redis.client import NEVER_DECODE, Pipeline
@@ -42,8 +43,32 @@ def queue_reads(
             pipe.lrange(keys.executions(task_id), start, -1)
 
 
+def read_claimed(
+    pipe: Pipeline, keys: KeySchema, claims: list[tuple[str, list[str]]], now: float
+) -> list[list[StoredTask]]:
+    """Read the tasks claimed (at ``now``) from each queue, in one round trip.
+
+    Args:
+        pipe: an empty pipeline, executed here if any id was claimed.
+        keys: the key schema.
+        claims: per queue, its claimed ids.
+        now: the claim time, each task's score in ``active``.
+
+    Returns:
+        Per queue, its stored tasks in the order of its ids.
+    """
+    task_ids = [task_id for _, ids in claims for task_id in ids]
+    if not task_ids:
+        return [[] for _ in claims]
+    queue_reads(pipe, keys, task_ids, 0)
+    names = [queue for queue, ids in claims for _ in ids]
+    scores = [now] * len(task_ids)
+    tasks = iter(build_tasks(names, TaskState.ACTIVE, task_ids, scores, pipe.execute()))
+    return [[next(tasks) for _ in ids] for _, ids in claims]
+
+
 def build_tasks(
-    queue: str,
+    queue: str | Sequence[str],
     state: TaskState,
     task_ids: list[str],
     scores: list[float],
@@ -52,7 +77,7 @@ def build_tasks(
     """Decode the replies of the commands queued by :func:`queue_reads`.
 
     Args:
-        queue: the queue the ids were read from.
+        queue: the queue the ids were read from, or the queue of each id.
         state: the state the ids were read from.
         task_ids: the ids, in the order given to :func:`queue_reads`.
         scores: the score of each id in its state zset.
@@ -63,6 +88,7 @@ def build_tasks(
     """
     values, *records = replies
     n = len(task_ids)
+    queues = [queue] * n if isinstance(queue, str) else list(queue)
     tasks = []
     for index, (task_id, score) in enumerate(zip(task_ids, scores, strict=True)):
         data, problem = codec.decode_task(values[index], task_id)
@@ -70,7 +96,7 @@ def build_tasks(
         tasks.append(
             StoredTask(
                 id=task_id,
-                queue=queue,
+                queue=queues[index],
                 state=state,
                 score=score,
                 data=data,

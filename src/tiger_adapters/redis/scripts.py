@@ -20,7 +20,7 @@ import redis
 from redis.client import Pipeline
 from redis.commands.core import Script
 
-from tiger_adapters.codec import queue_full
+from tiger_adapters.redis.enqueue_calls import BulkTask, EnqueueCalls
 from tiger_adapters.redis.keys import KeySchema
 from tiger_adapters.redis.lua_files import register_scripts
 from tiger_core.model.state import TaskState
@@ -48,14 +48,6 @@ _LAYOUT_STATES: tuple[TaskState, ...] = (
 )
 
 
-#: The states whose zsets count towards ``max_queue_size`` (enqueue_task KEYS 5-7).
-_SIZED_STATES: tuple[TaskState, ...] = (
-    TaskState.QUEUED,
-    TaskState.SCHEDULED,
-    TaskState.ACTIVE,
-)
-
-
 def _flag(value: bool) -> str:
     return "1" if value else "0"
 
@@ -75,6 +67,11 @@ class Scripts:
     def __init__(self, client: redis.Redis, keys: KeySchema) -> None:
         self._keys = keys
         self._scripts: dict[str, Script] = register_scripts(client, SCRIPT_NAMES)
+        scripts = self._scripts
+        #: The enqueue calls (the hot path of delay), in their own module.
+        self.enqueue = EnqueueCalls(
+            client, keys, scripts["enqueue_task"], scripts["enqueue_tasks"]
+        )
 
     def _run(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
         return self._scripts[name](keys=list(keys), args=list(args))
@@ -102,13 +99,8 @@ class Scripts:
         publish: bool,
         max_queue_size: int | None = None,
     ) -> bool:
-        """Run ``enqueue_task.lua``; return whether the id entered the state zset.
-
-        Raises:
-            QueueFullException: the queue already holds ``max_queue_size`` tasks
-                (queued, scheduled and active); nothing was written.
-        """
-        keys, args = self.enqueue_call(
+        """Run ``enqueue_task.lua`` (see :meth:`EnqueueCalls.enqueue_task`)."""
+        return self.enqueue.enqueue_task(
             queue,
             state,
             task_id,
@@ -117,65 +109,17 @@ class Scripts:
             publish=publish,
             max_queue_size=max_queue_size,
         )
-        result = self._run("enqueue_task", keys, args)
-        if isinstance(result, list):
-            raise queue_full(queue, int(result[1]), int(args[-1]))
-        return bool(result)
-
-    def enqueue_call(  # noqa: PLR0913 - mirrors the script's ARGV
-        self,
-        queue: str,
-        state: TaskState,
-        task_id: str,
-        payload: str,
-        *,
-        score: float,
-        publish: bool,
-        max_queue_size: int | None,
-    ) -> tuple[list[str], list[str]]:
-        """The KEYS and ARGV of one ``enqueue_task.lua`` call."""
-        k = self._keys
-        keys = [
-            k.state_set(state),
-            k.task(task_id),
-            k.state_zset(state, queue),
-            k.activity(),
-            *(k.state_zset(s, queue) for s in _SIZED_STATES),
-        ]
-        limit = "" if max_queue_size is None else str(max_queue_size)
-        args = [queue, task_id, payload, repr(score), _flag(publish), limit]
-        return keys, args
 
     def enqueue_batch(
         self,
         pipe: Pipeline,
         queue: str,
-        tasks: Sequence[tuple[str, str, float, TaskState, int | None]],
+        tasks: Sequence[BulkTask],
         *,
         publish: bool,
     ) -> None:
-        """Queue one ``enqueue_tasks.lua`` call for ``queue`` on ``pipe``.
-
-        Args:
-            pipe: the pipeline (its reply is one integer per task: 1 or 0 written,
-                -1 refused by max_queue_size).
-            queue: the queue of every task.
-            tasks: per task: id, payload JSON, score, state, max_queue_size.
-            publish: announce the queue if a task entered queued.
-        """
-        k = self._keys
-        keys = [
-            k.state_set(TaskState.QUEUED),
-            k.state_set(TaskState.SCHEDULED),
-            *(k.state_zset(s, queue) for s in _SIZED_STATES),
-            k.activity(),
-            *(k.task(task_id) for task_id, *_ in tasks),
-        ]
-        args: list[str] = [queue, _flag(publish)]
-        for task_id, payload, score, state, limit in tasks:
-            size = "" if limit is None else str(limit)
-            args += [task_id, payload, repr(score), state.value, size]
-        self._scripts["enqueue_tasks"](keys=keys, args=args, client=pipe)
+        """Queue ``enqueue_tasks.lua`` (see :meth:`EnqueueCalls.enqueue_batch`)."""
+        self.enqueue.enqueue_batch(pipe, queue, tasks, publish=publish)
 
     def update_scheduled_time(
         self, queue: str, task_id: str, *, when: float, read: str, write: str
@@ -197,21 +141,50 @@ class Scripts:
         owner: str,
         busy_retry_at: float,
     ) -> list[str]:
-        """Run ``claim_tasks.lua``; return the claimed ids, oldest first."""
-        if limit <= 0:
+        """Run ``claim_tasks.lua`` on one queue; return the ids, oldest first."""
+        visited = self.claim_queues(
+            [(queue, limit)],
+            limit=limit,
+            now=now,
+            owner=owner,
+            busy_retry_at=busy_retry_at,
+        )
+        return visited[0] if visited else []
+
+    def claim_queues(
+        self,
+        queues: Sequence[tuple[str, int]],
+        *,
+        limit: int,
+        now: float,
+        owner: str,
+        busy_retry_at: float,
+    ) -> list[list[str]]:
+        """Run ``claim_tasks.lua`` over (queue, limit) pairs, visited in order.
+
+        Returns:
+            The claimed ids of each visited queue, oldest first; the queues after
+            the last list were not visited (``limit`` ids had been claimed).
+        """
+        if limit <= 0 or not queues:
             return []
         k = self._keys
         keys = [
-            k.state_zset(TaskState.QUEUED, queue),
-            k.state_zset(TaskState.ACTIVE, queue),
-            k.state_zset(TaskState.SCHEDULED, queue),
-            k.owners(queue),
             k.state_set(TaskState.QUEUED),
             k.state_set(TaskState.ACTIVE),
             k.state_set(TaskState.SCHEDULED),
         ]
-        args = [limit, repr(now), queue, owner, repr(busy_retry_at)]
-        return [str(task_id) for task_id in self._run("claim_tasks", keys, args)]
+        args: list[Any] = [limit, repr(now), owner, repr(busy_retry_at)]
+        for queue, size in queues:
+            keys += [
+                k.state_zset(TaskState.QUEUED, queue),
+                k.state_zset(TaskState.ACTIVE, queue),
+                k.state_zset(TaskState.SCHEDULED, queue),
+                k.owners(queue),
+            ]
+            args += [queue, size]
+        visited = self._run("claim_tasks", keys, args)
+        return [[str(task_id) for task_id in ids] for ids in visited]
 
     def heartbeat_tasks(
         self, queue: str, task_ids: Sequence[str], *, now: float, owner: str
@@ -227,12 +200,19 @@ class Scripts:
         return [str(task_id) for task_id in self._run("heartbeat_tasks", keys, args)]
 
     def complete_task(
-        self, queue: str, task_id: str, *, owner: str, unique: bool | None = None
+        self,
+        queue: str,
+        task_id: str,
+        *,
+        owner: str,
+        unique: bool | None = None,
+        others_held: bool = False,
     ) -> None:
         """Run ``complete_task.lua`` (raises ResponseError ``LEASE_LOST``)."""
         keys = self._task_keys(queue, task_id)
         flag = "" if unique is None else _flag(unique)
-        self._run("complete_task", keys, [task_id, queue, owner, flag])
+        args = [task_id, queue, owner, flag, _flag(others_held)]
+        self._run("complete_task", keys, args)
 
     def fail_task(  # noqa: PLR0913 - mirrors the script's ARGV
         self,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import redis
 import structlog
+from redis.client import PubSub
 
 _log = structlog.get_logger("tiger")
 
@@ -26,9 +28,7 @@ class RedisWorkSignal:
     def __init__(self, client: redis.Redis, channel: str) -> None:
         self._client = client
         self._channel = channel
-        self._pubsub = client.pubsub(  # type: ignore[no-untyped-call]
-            ignore_subscribe_messages=True
-        )
+        self._pubsub = _subscriber(client)
         self._pubsub.subscribe(channel)
         self._broken = False
 
@@ -54,12 +54,20 @@ class RedisWorkSignal:
 
     def _resubscribe(self) -> None:
         self._pubsub.close()
-        self._pubsub = self._client.pubsub(  # type: ignore[no-untyped-call]
-            ignore_subscribe_messages=True
-        )
+        self._pubsub = _subscriber(self._client)
         self._pubsub.subscribe(self._channel)
         self._broken = False
 
     def close(self) -> None:
         """See :meth:`tiger_core.ports.WorkSignal.close`."""
         self._pubsub.close()
+
+
+def _subscriber(client: redis.Redis) -> PubSub:
+    """A pub/sub object that drops subscribe confirmations.
+
+    Called through a typed alias: redis-py types ``pubsub()`` from 8.2 on, and
+    left it untyped before.
+    """
+    make: Callable[..., PubSub] = client.pubsub
+    return make(ignore_subscribe_messages=True)

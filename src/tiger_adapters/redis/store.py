@@ -14,6 +14,8 @@ import redis
 from redis.exceptions import OutOfMemoryError, ResponseError
 
 from tiger_adapters import codec
+from tiger_adapters.redis.claims import RedisClaimOps
+from tiger_adapters.redis.enqueue_calls import BulkTask
 from tiger_adapters.redis.keys import KeySchema
 from tiger_adapters.redis.reads import build_tasks, queue_reads
 from tiger_adapters.redis.runtime import RedisRuntimeOps
@@ -91,7 +93,7 @@ def _lease_errors() -> Iterator[None]:
         raise
 
 
-class RedisTaskStore(RedisRuntimeOps):
+class RedisTaskStore(RedisClaimOps, RedisRuntimeOps):
     """A :class:`tiger_core.ports.TaskStore` keeping tasks in Redis.
 
     Args:
@@ -140,7 +142,7 @@ class RedisTaskStore(RedisRuntimeOps):
         publish = self._publish and state is TaskState.QUEUED
         payload = codec.encode_task_within(task, max_payload_bytes)
         try:
-            self._scripts.enqueue_task(
+            self._scripts.enqueue.enqueue_task(
                 queue,
                 state,
                 task.id,
@@ -159,9 +161,12 @@ class RedisTaskStore(RedisRuntimeOps):
     def enqueue_many(
         self, tasks: Sequence[NewTask], *, max_payload_bytes: int | None = None
     ) -> list[bool]:
-        """Write many tasks: one ``enqueue_tasks`` script per queue, one MULTI/EXEC."""
+        """Write many tasks: one ``enqueue_tasks`` script per queue.
+
+        Several queues: their scripts in one MULTI/EXEC; one queue: its script alone.
+        """
         by_queue: dict[str, list[int]] = {}
-        batches: dict[str, list[tuple[str, str, float, TaskState, int | None]]] = {}
+        batches: dict[str, list[BulkTask]] = {}
         for index, new in enumerate(tasks):  # checks refusing the call come first
             if new.state not in _ENQUEUE_STATES:
                 raise ValueError(f"cannot enqueue into state {new.state!r}")
@@ -172,22 +177,40 @@ class RedisTaskStore(RedisRuntimeOps):
             )
         if not batches:
             return []
+        if len(batches) == 1:  # one script is atomic on its own: no MULTI/EXEC
+            ((queue, batch),) = batches.items()
+            replies: list[Any] = [self._enqueue_batch_now(queue, batch)]
+        else:
+            replies = self._enqueue_batches(batches, tasks)
+        written = [False] * len(tasks)
+        refused = _map_replies(written, by_queue.values(), replies)
+        if refused is not None:
+            raise _partly_full(tasks, written, refused)
+        return written
+
+    def _enqueue_batch_now(self, queue: str, batch: list[BulkTask]) -> Any:
+        """Run one queue's ``enqueue_tasks`` script; its reply or its OOM refusal."""
+        try:
+            return self._scripts.enqueue.run_batch(queue, batch, publish=self._publish)
+        except OutOfMemoryError as exc:
+            return exc
+
+    def _enqueue_batches(
+        self, batches: dict[str, list[BulkTask]], tasks: Sequence[NewTask]
+    ) -> list[Any]:
+        """One ``enqueue_tasks`` script per queue in one MULTI/EXEC; the replies."""
         pipe = self._client.pipeline(transaction=True)
         for queue, batch in batches.items():
             self._scripts.enqueue_batch(pipe, queue, batch, publish=self._publish)
         try:  # per-queue replies: one queue's script may fail while others ran
-            replies = pipe.execute(raise_on_error=False)
+            replies: list[Any] = pipe.execute(raise_on_error=False)
         except OutOfMemoryError as exc:
             raise StorageFull(
                 f"Redis is out of memory (maxmemory reached): none of the "
                 f"{len(tasks)} tasks was queued ({exc})",
                 not_queued=[new.task.id for new in tasks],
             ) from exc
-        written = [False] * len(tasks)
-        refused = _map_replies(written, by_queue.values(), replies)
-        if refused is not None:
-            raise _partly_full(tasks, written, refused)
-        return written
+        return replies
 
     def update_scheduled_time(self, queue: str, task_id: str, *, when: float) -> None:
         """Re-score a scheduled task and patch ``scheduled_at`` (compare and set).
@@ -209,36 +232,20 @@ class RedisTaskStore(RedisRuntimeOps):
                 return
         raise RuntimeError(f"task {task_id}: payload kept changing; not updated")
 
-    def claim(
+    def complete(
         self,
         queue: str,
+        task_id: str,
         *,
-        limit: int,
-        now: float,
         owner: str,
-        busy_retry_at: float,
-    ) -> list[StoredTask]:
-        """Move up to ``limit`` of the oldest queued ids to ``active``."""
-        task_ids = self._scripts.claim_tasks(
-            queue, limit=limit, now=now, owner=owner, busy_retry_at=busy_retry_at
-        )
-        if not task_ids:
-            return []
-        scores = [now] * len(task_ids)
-        return self._load(queue, TaskState.ACTIVE, task_ids, scores)
-
-    def heartbeat(
-        self, queue: str, task_ids: Sequence[str], *, now: float, owner: str
-    ) -> list[str]:
-        """Set the heartbeat of ``owner``'s active tasks; return the lost ids."""
-        return self._scripts.heartbeat_tasks(queue, task_ids, now=now, owner=owner)
-
-    def complete(
-        self, queue: str, task_id: str, *, owner: str, unique: bool | None = None
+        unique: bool | None = None,
+        others_held: bool = False,
     ) -> None:
         """Remove a successfully executed task from ``active``."""
         with _lease_errors():
-            self._scripts.complete_task(queue, task_id, owner=owner, unique=unique)
+            self._scripts.complete_task(
+                queue, task_id, owner=owner, unique=unique, others_held=others_held
+            )
 
     def fail(  # noqa: PLR0913 - the port's signature
         self,

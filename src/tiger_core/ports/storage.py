@@ -55,8 +55,8 @@ class TaskStore(Protocol):
         Each task gets exactly the semantics of :meth:`enqueue` (unique twins keep
         their score, ``queued`` announces the queue), applied in order, so a task's
         ``max_queue_size`` counts the tasks written before it in the same call. In
-        Redis this is one MULTI/EXEC pipeline of the enqueue script (one round
-        trip, plus a check that the script is loaded); in memory one critical
+        Redis this is one bulk enqueue script per queue (one round trip): alone
+        for one queue, in one MULTI/EXEC for several; in memory one critical
         section.
 
         Returns:
@@ -95,6 +95,31 @@ class TaskStore(Protocol):
         """
         ...
 
+    def claim_queues(
+        self,
+        queues: Sequence[tuple[str, int]],
+        *,
+        limit: int,
+        now: float,
+        owner: str,
+        busy_retry_at: float,
+    ) -> list[list[StoredTask]]:
+        """Claim from several queues in one atomic step, as :meth:`claim` would.
+
+        ``queues`` are (queue, limit) pairs of distinct queues, visited in the
+        order given: each gives up to its own limit of its oldest ids, and never
+        more than ``limit`` ids are claimed in all; the visit ends once they are.
+        Every id is claimed exactly as :meth:`claim` claims it (owner, ``now``,
+        busy unique twins to ``scheduled``). In Redis this is one script over the
+        keys of every listed queue, then one read of all the payloads.
+
+        Returns:
+            One list per visited queue, in order: its claimed tasks, oldest
+            first. Queues after the last list were not visited (``limit`` tasks
+            had been claimed) and are unchanged.
+        """
+        ...
+
     def heartbeat(
         self, queue: str, task_ids: Sequence[str], *, now: float, owner: str
     ) -> list[str]:
@@ -106,7 +131,13 @@ class TaskStore(Protocol):
         ...
 
     def complete(
-        self, queue: str, task_id: str, *, owner: str, unique: bool | None = None
+        self,
+        queue: str,
+        task_id: str,
+        *,
+        owner: str,
+        unique: bool | None = None,
+        others_held: bool = False,
     ) -> None:
         """Remove a successfully executed task from ``active``, atomically.
 
@@ -114,6 +145,10 @@ class TaskStore(Protocol):
         still queued, scheduled or in error. ``unique`` says whether the payload
         is unique (``"unique": true``) when the caller knows it from the payload it
         claimed; None makes the store read the payload to find out.
+        ``others_held`` says that ``owner`` still holds other active tasks of
+        ``queue`` (a prefetched claim), so ``active`` cannot become empty: the
+        store may skip keeping its set of queues with active tasks exact, which
+        the completion of the last of them does (Redis: one EXISTS fewer).
 
         Raises:
             LeaseLost: ``owner`` no longer holds the task; nothing changed.

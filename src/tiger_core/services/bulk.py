@@ -55,9 +55,7 @@ def enqueue_tasks(
     for item in items:
         validate_queue_name(item.queue)
         due = now if item.when is None else item.when
-        stamped = item.task.model_copy(
-            update={"time_last_queued": now, "scheduled_at": due}
-        )
+        stamped = item.task.stamped(now, due)
         state = TaskState.SCHEDULED if due > now else TaskState.QUEUED
         new_tasks.append(NewTask(stamped, item.queue, state, due, item.max_queue_size))
     written = store.enqueue_many(new_tasks, max_payload_bytes=max_payload_bytes)

@@ -8,6 +8,13 @@ and their tasks average less than :data:`FAST_TASK` seconds; a slower batch or a
 short queue brings it back down, so slow tasks are never held back behind each
 other for long and other workers get their share of a shallow queue.
 
+Plain queues (no worker limit, no batch size) may share one claim: the worker
+visits several in its random order and takes from each up to its own claim size,
+with a total for the whole claim that adapts the same way (from 1, doubling up
+to ``PREFETCH_TASKS`` while shared claims come back full and fast, back to 1
+after slow tasks), so many small queues are drained with few round trips
+without ever holding slow tasks back behind each other.
+
 Prefetched tasks wait in ``active`` under the claiming worker: they are included
 in every heartbeat of the running task, heartbeated before they start when the
 last beat is older than ``ACTIVE_TASK_UPDATE_TIMER``, put back (``defer``, due
@@ -21,6 +28,8 @@ TaskTiger would still have them queued.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 #: Average seconds per task under which a full claim lets the next one grow.
 FAST_TASK = 0.025
@@ -36,6 +45,7 @@ class PrefetchSizes:
     def __init__(self, limit: int) -> None:
         """Start every queue at a claim size of 1."""
         self.limit = max(int(limit), 1)
+        self._shared = 1
         self._sizes: dict[str, int] = {}
 
     def size(self, queue: str) -> int:
@@ -65,3 +75,41 @@ class PrefetchSizes:
             self._sizes[queue] = size
         else:
             self._sizes.pop(queue, None)
+
+    def shared_size(self) -> int:
+        """How many tasks in all the next shared claim (several queues) asks for."""
+        return self._shared
+
+    def record_shared(
+        self,
+        asked: Sequence[tuple[str, int]],
+        claimed: Sequence[int],
+        *,
+        total: int,
+        seconds: float,
+    ) -> None:
+        """Adapt the shared total and the sizes of the queues one shared claim visited.
+
+        Args:
+            asked: the visited (queue, claim size) pairs, in the order visited.
+            claimed: how many tasks each of them gave.
+            total: the claim's total (``shared_size`` when it was made).
+            seconds: how long claiming and running all of them took.
+        """
+        got_all = sum(claimed)
+        if got_all and seconds / got_all >= FAST_TASK:
+            self._shared = 1
+        elif got_all >= total:  # full and fast (an empty claim tells nothing)
+            self._shared = min(total * 2, self.limit)
+        left = total
+        for (queue, size), got in zip(asked, claimed, strict=True):
+            wanted = min(size, left)
+            left -= got
+            share = seconds * got / got_all if got_all else seconds
+            if got and wanted < size and got >= wanted:
+                # Cut short by the claim's total, not by the queue: keep its size
+                # (unless its tasks were slow).
+                if share / got >= FAST_TASK:
+                    self._sizes.pop(queue, None)
+                continue
+            self.record(queue, asked=wanted, claimed=got, seconds=share)

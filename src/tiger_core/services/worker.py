@@ -1,15 +1,15 @@
 """WorkerCycle: one pass of a worker over its queues, with no sleeping or signals.
 
 The steps, each a method so that other concerns hook in at one place:
-``process_queue`` (queue slot, claim a batch) → ``_run_group`` (task locks, one
-group = one function) → ``_execute_group`` (periodic next run, executor call) →
-``Settler.settle`` per task. ``maintain`` runs the fleet housekeeping
-(promotion, crash recovery), rate-limited across workers.
+``process_queue`` (queue slot, claim a batch; or ``_process_shared``: one claim
+over several plain queues) → ``_run_group`` (task locks, one group = one
+function) → ``_execute_group`` (periodic next run, executor call) → ``settle``
+per task. ``maintain`` runs the fleet housekeeping (promotion, crash recovery),
+rate-limited across workers.
 """
 
 from __future__ import annotations
 
-import contextlib
 import random
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
@@ -26,12 +26,17 @@ from tiger_core.model.task import StoredTask
 from tiger_core.ports import Clock, ErrorReporter, Executor, LockStore, TaskStore
 from tiger_core.services.groups import batch_size, build_request, group_by_function
 from tiger_core.services.guards import Guards
+from tiger_core.services.leases import Leases
 from tiger_core.services.maintenance import Maintenance, worker_group
 from tiger_core.services.outcome import MALFORMED_TASK, Settler
 from tiger_core.services.periodic import queue_next_period, schedule_of
 from tiger_core.services.prefetch import PrefetchSizes
 
-__all__ = ["MALFORMED_TASK", "WorkerCycle"]
+__all__ = ["MALFORMED_TASK", "QUEUES_PER_CLAIM", "WorkerCycle"]
+
+#: Most queues one shared claim visits (``process_queues``): it takes up to the
+#: shared prefetch total (at most PREFETCH_TASKS) from the first that have work.
+QUEUES_PER_CLAIM = 16
 
 
 class WorkerCycle:
@@ -103,11 +108,14 @@ class WorkerCycle:
             log=self.log,
         )
         self.prefetch = PrefetchSizes(config.PREFETCH_TASKS)
-        #: Claimed tasks waiting for their turn (prefetched tasks, later groups of
-        #: a batch): beaten with the running ones.
-        self._held: list[str] = []
-        self._last_beat = 0.0
-        self._lost: set[str] = set()
+        self.leases = Leases(
+            store,
+            clock,
+            owner=owner,
+            timer=config.ACTIVE_TASK_UPDATE_TIMER,
+            renew=self.guards.renew,
+            log=self.log,
+        )
 
     def handles(self, queue: str) -> bool:
         """Whether this worker's queue filters accept ``queue``."""
@@ -142,20 +150,73 @@ class WorkerCycle:
     def process_queues(
         self, queues: Iterable[str], should_stop: Callable[[], bool] = lambda: False
     ) -> set[str]:
-        """Visit ``queues`` in random order, one claim each; return those with work.
+        """Visit ``queues`` once each, in random order; return those with work.
 
         The random order is what makes queue choice fair: a busy queue cannot
-        starve the others, and no queue is favoured by its name.
+        starve the others, and no queue is favoured by its name. Consecutive
+        queues with neither a worker limit nor a batch size share one claim (up
+        to QUEUES_PER_CLAIM of them, each giving at most its own prefetch size,
+        at most the adaptive shared total in all: see ``prefetch``), so many
+        small queues cost one round trip per claim rather than one per queue;
+        the others get a claim each.
         """
         order = list(queues)
         random.shuffle(order)
+        shared = [self._shareable(queue) for queue in order]
         worked: set[str] = set()
-        for queue in order:
-            if should_stop():
-                break
-            if self.process_queue(queue, should_stop):
-                worked.add(queue)
+        start = 0
+        while start < len(order) and not should_stop():
+            end = start
+            while end < len(order) and shared[end] and end - start < QUEUES_PER_CLAIM:
+                end += 1
+            if end - start > 1:
+                visited = self._process_shared(order[start:end], should_stop)
+                worked.update(queue for queue, n in visited.items() if n)
+                start += max(len(visited), 1)
+                continue
+            if self.process_queue(order[start], should_stop):
+                worked.add(order[start])
+            start += 1
         return worked
+
+    def _shareable(self, queue: str) -> bool:
+        """Whether ``queue`` may share a claim: no worker limit, no batch size."""
+        return (
+            self.guards.limit(queue) is None
+            and batch_size(queue, self.config.BATCH_QUEUES) == 1
+        )
+
+    def _process_shared(
+        self, queues: list[str], should_stop: Callable[[], bool]
+    ) -> dict[str, int]:
+        """One claim over ``queues``; run its tasks one by one.
+
+        Returns:
+            How many tasks each visited queue gave; the queues missing were not
+            visited (the claim was full before them).
+        """
+        now = self.clock.now()
+        asked = [(queue, self.prefetch.size(queue)) for queue in queues]
+        total = self.prefetch.shared_size()
+        visited = self.store.claim_queues(
+            asked,
+            limit=total,
+            now=now,
+            owner=self.owner,
+            busy_retry_at=now + self.config.LOCK_RETRY,
+        )
+        self.leases.claimed(now)
+        claimed = [task for tasks in visited for task in tasks]
+        try:
+            self._run_one_by_one(claimed, should_stop)
+        finally:
+            self.guards.unlock_tasks()
+        counts = [len(tasks) for tasks in visited]
+        seconds = self.clock.now() - now
+        self.prefetch.record_shared(
+            asked[: len(visited)], counts, total=total, seconds=seconds
+        )
+        return {queue: n for (queue, _), n in zip(asked, counts, strict=False)}
 
     def process_queue(
         self, queue: str, should_stop: Callable[[], bool] = lambda: False
@@ -180,12 +241,9 @@ class WorkerCycle:
                 owner=self.owner,
                 busy_retry_at=now + self.config.LOCK_RETRY,
             )
-            self._last_beat = now
-            for task in claimed:
-                if task.data is None:
-                    self.settler.unusable(task, self._log_for(task))
+            self.leases.claimed(now)
             if size == 1:
-                self._run_one_by_one(queue, claimed, should_stop)
+                self._run_one_by_one(claimed, should_stop)
                 self.prefetch.record(
                     queue,
                     asked=limit,
@@ -193,68 +251,59 @@ class WorkerCycle:
                     seconds=self.clock.now() - now,
                 )
             else:
+                self._settle_unusable(claimed)
                 self._run_groups(queue, claimed)
             return bool(claimed)
         finally:
             self.guards.unlock_tasks()
             self.guards.leave_queue(queue)
 
+    def _settle_unusable(self, claimed: list[StoredTask]) -> None:
+        """Drop or fail the claimed tasks whose payload is missing or garbage."""
+        for task in claimed:
+            if task.data is None:
+                self.settler.unusable(task, self._log_for(task))
+
     def _run_one_by_one(
-        self, queue: str, claimed: list[StoredTask], should_stop: Callable[[], bool]
+        self, claimed: list[StoredTask], should_stop: Callable[[], bool]
     ) -> None:
-        """Run prefetched tasks one at a time; give the rest back on a stop."""
+        """Run claimed tasks (any queues) one by one; give the rest back on a stop."""
+        self._settle_unusable(claimed)
         waiting = [task for task in claimed if task.data is not None]
-        timer = self.config.ACTIVE_TASK_UPDATE_TIMER
         started = 0
         try:
             while waiting:
                 task = waiting.pop(0)
                 if started and should_stop():
-                    self._give_back(queue, [task, *waiting])
+                    self.leases.give_back([task, *waiting], self._log_for)
                     return
-                self._held = [t.id for t in waiting]
-                if self.clock.now() - self._last_beat >= timer:
-                    with contextlib.suppress(LeaseLost):  # then it is in _lost
-                        self._beater(queue, [task.id])()
-                if task.id in self._lost:
+                self.leases.held = list(waiting)
+                self.leases.beat_if_due(task.queue, [task.id])
+                if self.leases.is_lost(task):
                     continue  # taken over while it waited: not ours to run
                 started += 1
-                self._run_group(queue, [task])
+                self._run_group(task.queue, [task])
                 self.guards.unlock_tasks()
         finally:
-            self._held = []
-            self._lost.clear()
+            self.leases.release()
 
     def _run_groups(self, queue: str, claimed: list[StoredTask]) -> None:
         """Run a batch claim group by group; the waiting groups are beaten too.
 
         While one group runs, the tasks of the groups after it wait in ``active``
-        under this worker: they are part of every heartbeat (``_held``), and a
+        under this worker: they are part of every heartbeat (``leases``), and a
         task reported lost meanwhile (taken over elsewhere) is not run here.
         """
         groups = group_by_function(claimed)
-        timer = self.config.ACTIVE_TASK_UPDATE_TIMER
         try:
             for index, group in enumerate(groups):
-                self._held = [t.id for later in groups[index + 1 :] for t in later]
-                if self.clock.now() - self._last_beat >= timer:
-                    with contextlib.suppress(LeaseLost):  # then they are in _lost
-                        self._beater(queue, [t.id for t in group])()
-                ready = [task for task in group if task.id not in self._lost]
+                self.leases.held = [t for later in groups[index + 1 :] for t in later]
+                self.leases.beat_if_due(queue, [t.id for t in group])
+                ready = [task for task in group if not self.leases.is_lost(task)]
                 if ready:
                     self._run_group(queue, ready)
         finally:
-            self._held = []
-            self._lost.clear()
-
-    def _give_back(self, queue: str, tasks: list[StoredTask]) -> None:
-        """Put prefetched tasks that did not start back, due at once."""
-        now = self.clock.now()
-        for task in tasks:
-            try:
-                self.store.defer(queue, task.id, owner=self.owner, score=now)
-            except LeaseLost as exc:
-                self._log_for(task).warning("lease lost", reason=str(exc))
+            self.leases.release()
 
     def run_task(self, task: StoredTask) -> None:
         """Run one claimed task and settle its outcome; task failures never raise."""
@@ -292,12 +341,19 @@ class WorkerCycle:
                 report = self.executor.execute(
                     request, heartbeat=self._beater(queue, [t.id for t in tasks])
                 )
-        for task in tasks:
+        for index, task in enumerate(tasks):
+            self.leases.unsettled = tasks[index + 1 :]  # [] for the last one
             self.settle(task, report, self._log_for(task))
 
     def settle(self, task: StoredTask, report: ExecutionReport, log: Any) -> None:
-        """Complete, retry or fail the task according to ``report``."""
-        self.settler.settle(task, report, log)
+        """Complete, retry or fail the task according to ``report``.
+
+        A success while this worker still holds other tasks of the queue is
+        completed by ``leases`` (telling the store so); otherwise the Settler
+        decides.
+        """
+        if not (report.success and self.leases.complete_held(task, log)):
+            self.settler.settle(task, report, log)
 
     def _queue_next_period(self, func: Any, task: StoredTask) -> None:
         """Before a periodic function runs, queue its next period (compat 5.10)."""
@@ -335,26 +391,5 @@ class WorkerCycle:
         return log.bind(func=task.data.func, attempt=task.executions_count + 1)
 
     def _beater(self, queue: str, task_ids: list[str]) -> Callable[[], None]:
-        """The heartbeat of one execution; raises LeaseLost once all its tasks are lost.
-
-        The executor then stops the execution (self-fencing): another worker has
-        taken the tasks over and runs them again.
-        """
-
-        def beat() -> None:
-            now = self.clock.now()
-            beaten = [*task_ids, *self._held]  # prefetched tasks wait under this lease
-            lost = self.store.heartbeat(queue, beaten, now=now, owner=self.owner)
-            self._lost.update(lost)
-            lost = [task_id for task_id in lost if task_id in task_ids]
-            self._last_beat = now
-            if lost:
-                self.log.warning("lease lost", task_ids=lost, queue=queue)
-            self.guards.renew()
-            if lost and len(lost) == len(task_ids):
-                raise LeaseLost(
-                    f"worker {self.owner} lost every task of this execution "
-                    f"({', '.join(lost)}) in queue {queue!r}"
-                )
-
-        return beat
+        """The heartbeat of one execution (see :meth:`Leases.beater`)."""
+        return self.leases.beater(queue, task_ids)

@@ -1,53 +1,100 @@
--- claim_tasks: move up to N of the oldest queued ids to active (TaskTiger's
--- worker pop, "exists-min + update_sets"). An id already active is not claimed:
--- it goes to scheduled at min(existing due time, busy_retry_at).
--- KEYS[1] P:queued:<queue>
--- KEYS[2] P:active:<queue>
--- KEYS[3] P:scheduled:<queue>
--- KEYS[4] P:owner:<queue>   hash: id -> owner token
--- KEYS[5] P:queued
--- KEYS[6] P:active
--- KEYS[7] P:scheduled
--- ARGV[1] limit (> 0)
+-- claim_tasks: move the oldest queued ids of one or more queues to active
+-- (TaskTiger's worker pop, "exists-min + update_sets", for several queues in one
+-- call). The queues are visited in the order given; each gives up to its own
+-- limit, and never more than the call's total still allows. An id already active
+-- is not claimed: it goes to scheduled at min(existing due time, busy_retry_at).
+-- The visit ends once the total is claimed.
+-- KEYS[1] P:queued
+-- KEYS[2] P:active
+-- KEYS[3] P:scheduled
+-- then 4 keys per queue i (b = 3 + 4 * (i - 1)):
+-- KEYS[b+1] P:queued:<queue i>
+-- KEYS[b+2] P:active:<queue i>
+-- KEYS[b+3] P:scheduled:<queue i>
+-- KEYS[b+4] P:owner:<queue i>   hash: id -> owner token
+-- ARGV[1] total limit (> 0): the most ids claimed over all the queues
 -- ARGV[2] now (the active score)
--- ARGV[3] queue name
--- ARGV[4] owner token
--- ARGV[5] busy_retry_at
--- Returns the claimed ids, oldest first. The ids are removed from queued, and
--- the claimed ones added to active and owner, with one command each (limit is
--- kept far below Lua's unpack limit by the worker).
-local ids = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
-if #ids == 0 then
-  return {}
-end
-redis.call('ZREM', KEYS[1], unpack(ids))
-local claimed, active, owners, busy = {}, {}, {}, 0
-for _, id in ipairs(ids) do
-  if redis.call('ZSCORE', KEYS[2], id) then
-    local due = ARGV[5]
-    local existing = redis.call('ZSCORE', KEYS[3], id)
-    if existing and tonumber(existing) < tonumber(due) then
-      due = existing
-    end
-    redis.call('ZADD', KEYS[3], due, id)
-    busy = busy + 1
-  else
-    claimed[#claimed + 1] = id
-    active[#active + 1] = ARGV[2]
-    active[#active + 1] = id
-    owners[#owners + 1] = id
-    owners[#owners + 1] = ARGV[4]
+-- ARGV[3] owner token
+-- ARGV[4] busy_retry_at
+-- then per queue i: ARGV[3 + 2i] its name, ARGV[4 + 2i] its limit (0: skipped)
+-- Returns one array per visited queue, in order: its claimed ids, oldest first.
+-- Queues after the last array were not visited (the total had been reached).
+-- Per queue, the ids taken leave queued with one ZREM, and the claimed ones enter
+-- active and owner with one command each; one ZMSCORE tells the busy ids apart
+-- (per-id ZSCOREs on a Redis older than 6.2). The limits are kept far below
+-- Lua's unpack limit by the worker.
+local now, owner, busy_retry_at = ARGV[2], ARGV[3], ARGV[4]
+
+-- The score of each id in `key` (false when absent), in the order of `ids`.
+local function scores_of(key, ids)
+  local found = redis.pcall('ZMSCORE', key, unpack(ids))
+  if type(found) == 'table' and not found.err then
+    return found
   end
+  found = {}
+  for i, id in ipairs(ids) do
+    found[i] = redis.call('ZSCORE', key, id)
+  end
+  return found
 end
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('SREM', KEYS[5], ARGV[3])
+
+local function claim(b, queue, want)
+  if want <= 0 then
+    return {}
+  end
+  -- One id more than wanted tells whether the queue has some left, so that no
+  -- EXISTS is needed to keep P:queued exact.
+  local ids = redis.call('ZRANGE', KEYS[b + 1], 0, want)
+  if #ids == 0 then
+    return {}
+  end
+  local more = #ids > want
+  if more then
+    ids[#ids] = nil
+  end
+  redis.call('ZREM', KEYS[b + 1], unpack(ids))
+  if not more then
+    redis.call('SREM', KEYS[1], queue)
+  end
+  local running = scores_of(KEYS[b + 2], ids)
+  local claimed, active, owners, busy = {}, {}, {}, false
+  for i, id in ipairs(ids) do
+    if running[i] then
+      local due = busy_retry_at
+      local existing = redis.call('ZSCORE', KEYS[b + 3], id)
+      if existing and tonumber(existing) < tonumber(due) then
+        due = existing
+      end
+      redis.call('ZADD', KEYS[b + 3], due, id)
+      busy = true
+    else
+      claimed[#claimed + 1] = id
+      active[#active + 1] = now
+      active[#active + 1] = id
+      owners[#owners + 1] = id
+      owners[#owners + 1] = owner
+    end
+  end
+  if #claimed > 0 then
+    redis.call('ZADD', KEYS[b + 2], unpack(active))
+    redis.call('HSET', KEYS[b + 4], unpack(owners))
+    redis.call('SADD', KEYS[2], queue)
+  end
+  if busy then
+    redis.call('SADD', KEYS[3], queue)
+  end
+  return claimed
 end
-if #claimed > 0 then
-  redis.call('ZADD', KEYS[2], unpack(active))
-  redis.call('HSET', KEYS[4], unpack(owners))
-  redis.call('SADD', KEYS[6], ARGV[3])
+
+local remaining = tonumber(ARGV[1])
+local visited = {}
+for i = 1, (#KEYS - 3) / 4 do
+  if remaining <= 0 then
+    break
+  end
+  local want = math.min(tonumber(ARGV[4 + 2 * i]), remaining)
+  local claimed = claim(3 + 4 * (i - 1), ARGV[3 + 2 * i], want)
+  visited[i] = claimed
+  remaining = remaining - #claimed
 end
-if busy > 0 then
-  redis.call('SADD', KEYS[7], ARGV[3])
-end
-return claimed
+return visited

@@ -16,6 +16,9 @@
 -- ARGV[3] owner token
 -- ARGV[4] "1" if the payload is unique, "0" if not, "" to read it (the caller
 --         knows from the payload it claimed; a task id never changes uniqueness)
+-- ARGV[5] "1" when the owner still holds other active tasks of the queue (a
+--         prefetched claim): active cannot be empty, so the EXISTS check that
+--         keeps P:active exact is skipped (the settle of the last one does it)
 -- Returns 1, or the error "LEASE_LOST ..." when the owner does not hold the
 -- task (nothing changed). The payload and executions are deleted following
 -- TaskTiger's move_task rules: all three keys for a non-unique task; for a
@@ -38,7 +41,7 @@ elseif ARGV[4] == '0' then
   unique = false
 end
 forget(id, unique)
-if redis.call('EXISTS', KEYS[4]) == 0 then
+if ARGV[5] ~= '1' and redis.call('EXISTS', KEYS[4]) == 0 then
   redis.call('SREM', KEYS[8], queue)
 end
 return 1
