@@ -8,7 +8,6 @@ in :data:`WIRE_NAMES`, which keeps Tiger's records readable by a TaskTiger proce
 from __future__ import annotations
 
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -114,6 +113,8 @@ class RetryException(BaseException):
         """Return the formatted traceback captured at construction, if any."""
         if self.exc_info is None or self.exc_info[0] is None:
             return None
+        import traceback  # noqa: PLC0415 - kept out of the fork server's imports
+
         return "".join(traceback.format_exception(*self.exc_info))
 
 

@@ -8,9 +8,7 @@ import pydantic, redis or structlog: a small process forks much faster.
 from __future__ import annotations
 
 import signal
-import threading
 import time
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
@@ -49,6 +47,8 @@ def failure_fields(
     exc: BaseException, *, time_started: float, host: str, store_tracebacks: bool
 ) -> dict[str, Any]:
     """The fields of the execution record of a failed group (compat section 3.5)."""
+    import traceback  # noqa: PLC0415 - kept out of the fork server's imports
+
     text: str | None = "".join(traceback.format_exception(exc))
     fields: dict[str, Any] = {"time_started": time_started}
     if isinstance(exc, RetryException):
@@ -83,13 +83,11 @@ def soft_timeout(seconds: float) -> Iterator[None]:
     """Raise :class:`JobTimeoutException` in the block after ``seconds``.
 
     Uses ``SIGALRM`` through ``setitimer(ITIMER_REAL)``, so it only works in the
-    main thread; elsewhere the block runs without a timeout. The previous handler
+    main thread (``signal.signal`` refuses elsewhere); elsewhere the block runs
+    without a timeout. The previous handler
     is restored afterwards and an outer timer (for example pytest-timeout's) is
     re-armed with the time it had left.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
 
     def _on_alarm(signum: int, frame: FrameType | None) -> None:
         del signum, frame
@@ -97,7 +95,11 @@ def soft_timeout(seconds: float) -> Iterator[None]:
             f"Job exceeded maximum timeout value ({seconds:g} seconds)."
         )
 
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    try:  # signal.signal itself refuses outside the main thread
+        previous = signal.signal(signal.SIGALRM, _on_alarm)
+    except ValueError:
+        yield
+        return
     armed_at = time.monotonic()
     outer_delay, outer_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
     try:

@@ -39,6 +39,7 @@ from tiger_adapters.executor.messages import (
     served_message,
     worker_message,
 )
+from tiger_adapters.executor.orphans import prctl_function
 from tiger_adapters.executor.process import (
     EXIT_NO_REPORT,
     ChildProcess,
@@ -106,6 +107,7 @@ class ForkExecutor:
         self._running: ChildProcess | None = None
         self._spare: ChildProcess | None = None
         self._interrupted = False
+        prctl_function()  # loaded here once, not in every child
         self._server: ForkServer | None = None
         if fork_server and forkserver.supported():
             self._server = ForkServer(
@@ -186,7 +188,7 @@ class ForkExecutor:
         message = served_message(request, host, self._host_path())
         try:
             child = server.launch(request.func, message)
-        except (OSError, EOFError, pickle.PickleError) as exc:
+        except (OSError, EOFError, ValueError) as exc:
             self._server_failures += 1
             if self._server_failures >= _SERVER_ATTEMPTS:
                 self._server = None

@@ -15,8 +15,8 @@ the executor forks every other request from the worker itself.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
-import pickle
 import select
 import signal
 import socket
@@ -90,7 +90,7 @@ class ForkServer:
             if early:
                 write_all(request_w, request)
             ready = func.partition(":")[0] in sys.modules
-            message = pickle.dumps(("run", func, allowed_modules(), ready))
+            message = _dumps(["run", func, allowed_modules(), ready])
             socket.send_fds(sock, [message], [request_r, report_w])
             pid, fds = self._started_reply(sock)
         except BaseException:
@@ -115,7 +115,7 @@ class ForkServer:
                 data = b""
             if not data:
                 break
-            message = pickle.loads(data)
+            message = json.loads(data)
             if message[0] == "exit" and message[1] == pid:
                 status: int = message[2]
                 return status
@@ -165,8 +165,8 @@ class ForkServer:
         finally:
             theirs.close()
         self._sock = ours
-        init = ("init", list(sys.path), self._preload, self._configure_logging)
-        ours.send(pickle.dumps(init))
+        init = ["init", list(sys.path), self._preload, self._configure_logging]
+        ours.send(_dumps(init))
         _log.info("fork server started", server_pid=self._process.pid)
 
     def _started_reply(self, sock: socket.socket) -> tuple[int, list[int]]:
@@ -174,7 +174,7 @@ class ForkServer:
             raise ForkServerError("the fork server did not answer in time")
         while True:  # skipping the exits of spares the server let go
             data, fds, _, _ = socket.recv_fds(sock, MESSAGE_SIZE, 1)
-            message: tuple[Any, ...] = pickle.loads(data) if data else ("closed",)
+            message: list[Any] = json.loads(data) if data else ["closed"]
             if message[0] == "started" and fds:
                 pid: int = message[1]
                 return pid, fds
@@ -221,3 +221,7 @@ class ServedChild(ChildProcess):
 
 def _readable(fd: int) -> bool:
     return bool(select.select([fd], [], [], 0)[0])
+
+
+def _dumps(message: list[Any]) -> bytes:
+    return json.dumps(message).encode()

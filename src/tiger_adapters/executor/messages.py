@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 from typing import Any
 
@@ -25,10 +26,14 @@ def worker_message(request: ExecutionRequest, host: str) -> bytes:
 def served_message(
     request: ExecutionRequest, host: str, host_path: str | None
 ) -> bytes:
-    """For a fork-server child: the request as plain data (no pydantic needed there)."""
-    message = request.model_dump()
+    """For a fork-server child: the request as JSON (no pydantic needed there).
+
+    Arguments round-trip exactly: they were decoded from the task's JSON payload.
+    Log context values JSON cannot hold are sent as their ``str``.
+    """
+    message = request.model_dump(mode="json")
     message.update(host=host, log_context=log_context(), host_path=host_path)
-    return _dumps(message)
+    return json.dumps(message, default=str).encode()
 
 
 def _dumps(value: object) -> bytes:

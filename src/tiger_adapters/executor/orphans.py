@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
+import functools
 import signal
 import sys
+from typing import Any
 
 #: ``prctl`` option: the signal a process gets when its parent thread exits.
 _PR_SET_PDEATHSIG = 1
@@ -18,8 +19,21 @@ def die_with_parent() -> None:
     it to another worker. Without this, the orphaned child would run on and finish
     the task a second time alongside the rerun. Linux only; elsewhere a no-op.
     """
+    prctl = prctl_function()
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+@functools.cache
+def prctl_function() -> Any:
+    """The ``prctl`` of libc, looked up once per process (children inherit it).
+
+    Loading libc costs more than half a millisecond; a fork child calling this
+    after its parent did pays nothing. None where there is no such function.
+    """
     if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None

@@ -22,6 +22,12 @@ def leave(request: dict[str, Any], *, is_batch: bool) -> None:
     _built.clear()
 
 
+def forget() -> None:
+    """Clear the recorded request (after a rehearsal)."""
+    _pending.clear()
+    _built.clear()
+
+
 def peek() -> tuple[dict[str, Any], bool] | None:
     """The recorded request, or None."""
     return _pending[0] if _pending else None

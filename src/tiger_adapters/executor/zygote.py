@@ -6,12 +6,12 @@ the task modules and little else (no pydantic, redis or structlog of its own), s
 forking it costs a fraction of forking the worker: the kernel copies page tables
 and tears them down per child in proportion to the private memory of the process.
 
-Protocol, over a ``SOCK_SEQPACKET`` socket to the worker (one pickled tuple per
+Protocol, over a ``SOCK_SEQPACKET`` socket to the worker (one JSON array per
 message; descriptors travel as ``SCM_RIGHTS``):
 
 - worker -> server ``("init", sys_path, preload, configure_logging)`` once;
 - worker -> server ``("run", func, allowed_modules, preloaded)`` with two
-  descriptors: the read end of the request pipe (the pickled request, a dict,
+  descriptors: the read end of the request pipe (the request as a JSON object,
   until EOF) and the write end of the report pipe (the JSON report). The server
   passes both to its *spare*, a child forked ahead of need while the worker was
   busy elsewhere, and replies ``("started", pid)`` with a pidfd of that child,
@@ -28,8 +28,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import pickle
-import random
 import select
 import signal
 import socket
@@ -42,7 +40,7 @@ from tiger_adapters.executor.calls import Call, call_directly, failure_fields
 from tiger_adapters.executor.orphans import die_with_parent
 from tiger_core.functions import import_attribute, restrict_imports
 
-#: Largest control message (the pickled tuples above are far smaller).
+#: Largest control message (the JSON arrays above are far smaller).
 MESSAGE_SIZE = 65536
 #: Exit status of a child that could not deliver its report (``EX_SOFTWARE``).
 EXIT_NO_REPORT = 70
@@ -78,7 +76,7 @@ class _Server:
         data, fds, _, _ = socket.recv_fds(self.sock, MESSAGE_SIZE, 2)
         if not data:  # the worker closed the socket
             return False
-        message = pickle.loads(data)
+        message = json.loads(data)
         if message[0] == "init":
             _, path, preload, self.configure_logging = message
             sys.path[:] = path
@@ -111,7 +109,7 @@ class _Server:
             link.close()
         for fd in fds:
             os.close(fd)
-        socket.send_fds(self.sock, [pickle.dumps(("started", pid))], [pidfd])
+        socket.send_fds(self.sock, [_dumps(["started", pid])], [pidfd])
 
     def _fork_spare(self) -> tuple[int, int, socket.socket]:
         """Fork a child that waits for its run message: (pid, pidfd, link)."""
@@ -140,7 +138,7 @@ class _Server:
         pid = self.children.pop(pidfd)
         os.close(pidfd)
         _, status = os.waitpid(pid, 0)
-        self.sock.send(pickle.dumps(("exit", pid, status)))
+        self.sock.send(_dumps(["exit", pid, status]))
 
     def _preload(self, module: str) -> None:
         """Import ``module`` here once (a failure is the child's to report)."""
@@ -166,14 +164,14 @@ def _spare_main(link: socket.socket) -> NoReturn:
         die_with_parent()
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the worker handles shutdown
         signal.signal(signal.SIGTERM, _ignore_signal)  # see fork._child_main
+        _rehearse()  # while the worker is busy elsewhere
         data, fds, _, _ = socket.recv_fds(link, MESSAGE_SIZE, 2)
         link.close()
         if not data or len(fds) != _PIPES:  # not needed after all
             os._exit(0)
         request_fd, report_fd = fds
-        restrict_imports(pickle.loads(data)[2])
-        request = pickle.loads(_read_all(request_fd))
-        random.seed()
+        restrict_imports(json.loads(data)[2])
+        request = json.loads(_read_all(request_fd))
         report = run_plain(request)
         _write_and_close(report_fd, json.dumps(report, default=repr).encode())
         code = 0
@@ -182,6 +180,27 @@ def _spare_main(link: socket.socket) -> NoReturn:
             with contextlib.suppress(BaseException):
                 stream.flush()
         os._exit(code)
+
+
+def _rehearse() -> None:
+    """Run a no-op request through the whole path once, before the real one.
+
+    A fresh fork shares every page with the server; the first write to each page
+    (reference counts included) copies it. Walking the path here takes most of
+    those copies while the spare waits, off the task's critical path.
+    """
+    request = {
+        "func": f"{__name__}:_no_op",
+        "tasks": [{"args": [], "kwargs": {}, "hard_timeout": 60.0}],
+        "host": "",
+        "store_tracebacks": False,
+    }
+    json.dumps(run_plain(json.loads(json.dumps(request)))).encode()
+    pending.forget()
+
+
+def _no_op() -> None:
+    """The rehearsal's task."""
 
 
 def run_plain(request: dict[str, Any]) -> dict[str, Any]:
@@ -218,6 +237,10 @@ def _bind_log_context(context: dict[str, Any]) -> None:
     if contextvars is not None and context:
         contextvars.clear_contextvars()
         contextvars.bind_contextvars(**context)
+
+
+def _dumps(message: list[Any]) -> bytes:
+    return json.dumps(message).encode()
 
 
 def _ignore_signal(signum: int, frame: object) -> None:
