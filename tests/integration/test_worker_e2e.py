@@ -90,6 +90,17 @@ def logged_process(command: list[str], log: Path) -> Iterator[subprocess.Popen[b
         process.wait(timeout=10)
 
 
+#: Both ways of forking a task's child: from the worker, from the fork server.
+FORK_MODES = pytest.mark.parametrize(
+    "fork_server", [False, True], ids=["worker-fork", "fork-server"]
+)
+
+
+def server_option(fork_server: bool) -> list[str]:
+    """The CLI option that opts in to the fork server, if asked."""
+    return ["--config", "FORK_SERVER=true"] if fork_server else []
+
+
 def wait_for(condition: Callable[[], bool], what: str, log: Path) -> None:
     """Poll ``condition`` until it holds; fail after DEADLINE_S showing the log."""
     deadline = time.monotonic() + DEADLINE_S
@@ -118,8 +129,9 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.timeout(40)
+@FORK_MODES
 def test_worker_runs_tasks_queued_by_another_process(
-    redis_url: str, redis_client: redis.Redis, tmp_path: Path
+    redis_url: str, redis_client: redis.Redis, tmp_path: Path, fork_server: bool
 ) -> None:
     """Tasks queued elsewhere run; successes leave no keys, a failure waits in error."""
     path = str(tmp_path / "out")
@@ -131,7 +143,7 @@ def test_worker_runs_tasks_queued_by_another_process(
     )
     log = tmp_path / "worker.log"
 
-    with worker(redis_url, log):
+    with worker(redis_url, log, *server_option(fork_server)):
         wait_for(
             lambda: (
                 redis_client.zscore("t:error:q", failed_id) is not None
@@ -155,8 +167,9 @@ def test_worker_runs_tasks_queued_by_another_process(
 
 
 @pytest.mark.timeout(40)
+@FORK_MODES
 def test_hard_timeouts_end_in_error_and_the_worker_goes_on(
-    redis_url: str, redis_client: redis.Redis, tmp_path: Path
+    redis_url: str, redis_client: redis.Redis, tmp_path: Path, fork_server: bool
 ) -> None:
     """Tasks past their hard timeout (one blocking SIGALRM) error; the next one runs."""
     path = str(tmp_path / "out")
@@ -168,9 +181,10 @@ def test_hard_timeouts_end_in_error_and_the_worker_goes_on(
     )
     log = tmp_path / "worker.log"
 
-    with worker(redis_url, log):
+    with worker(redis_url, log, *server_option(fork_server)):
         wait_for(lambda: sample_tasks.read_records(path) == ["after"], "the task", log)
 
+    assert fork_server == ("fork server started" in log.read_text())
     assert redis_client.zscore("t:error:q", slow_id) is not None
     assert redis_client.zscore("t:error:q", stubborn_id) is not None
     (slow,) = records_of(redis_client, slow_id)

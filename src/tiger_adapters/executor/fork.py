@@ -165,6 +165,8 @@ class ForkExecutor:
             )
             if self._use_spare and served is None:
                 self._fork_spare(child)
+            if served is not None and self._server is not None:
+                self._server.replenish()
             report = self._supervise(
                 child,
                 request,

@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -36,7 +37,9 @@ _log = structlog.get_logger("tiger")
 #: Longest wait for the server to answer a request to fork (it may be importing
 #: a task module after the previous fork); past it the server is replaced.
 START_TIMEOUT = 60.0
-#: Requests up to this size are written to the pipe before the child exists.
+#: Descriptors that come with a spare: its pidfd and the worker's end of its link.
+_SPARE_FDS = 2
+#: Requests up to this size are written to the pipe before the child gets them.
 _PIPE_CAPACITY = 65536
 #: Wait status reported for a child whose server died before reaping it.
 _LOST_STATUS = signal.SIGKILL
@@ -74,58 +77,103 @@ class ForkServer:
         self._configure_logging = configure_logging
         self._process: subprocess.Popen[bytes] | None = None
         self._sock: socket.socket | None = None
+        self._spare: _Spare | None = None
+        self._statuses: dict[int, int] = {}
+        self._asked: set[str] = set()  # modules the server was asked to import
+        self._dropped: set[int] = set()  # spares let go: their exits are ignored
+        self._offers_due = 0  # spares asked for and not received yet
+        self._next_module: str | None = None  # to import before the next spare
+        self._stale = 0  # of those, how many to let go on arrival
 
     def launch(self, func: str, request: bytes) -> ServedChild:
-        """Have the server fork a child for ``func`` and hand it ``request``.
+        """Hand ``request`` (for ``func``) to the server's spare child.
+
+        The request goes straight to the spare over its link; :meth:`replenish`
+        then asks the server for the next spare, forked while this child runs.
 
         Raises:
             ForkServerError: the server did not answer; it was stopped, and the
                 caller should fork the child itself.
         """
         sock = self._socket()
+        module = func.partition(":")[0]
+        try:
+            if module not in self._asked and module in sys.modules:
+                # Preloaded here: the server imports it before forking the child;
+                # the spares offered before that are let go.
+                self._drop_spare()
+                self._stale = self._offers_due
+                self._ask_more(sock, module)
+            spare = self._take_spare(sock)
+        except BaseException:
+            self.close()
+            raise
         request_r, request_w = os.pipe()
         report_r, report_w = os.pipe()
         early = len(request) <= _PIPE_CAPACITY  # written now, never blocks
         try:
             if early:
                 write_all(request_w, request)
-            ready = func.partition(":")[0] in sys.modules
-            message = _dumps(["run", func, allowed_modules(), ready])
-            socket.send_fds(sock, [message], [request_r, report_w])
-            pid, fds = self._started_reply(sock)
+            message = _dumps(["run", allowed_modules()])
+            socket.send_fds(spare.link, [message], [request_r, report_w])
+            self._next_module = module  # see replenish
         except BaseException:
-            for fd in (request_w, report_r):
+            for fd in (request_w, report_r, spare.pidfd):
                 os.close(fd)
             self.close()
             raise
         finally:
             os.close(request_r)
             os.close(report_w)
-        child = ServedChild(pid, request_w, report_r, fds[0], self)
+            spare.link.close()
+        child = ServedChild(spare.pid, request_w, report_r, spare.pidfd, self)
         child.send(b"" if early else request)
         return child
 
+    def replenish(self) -> None:
+        """Ask for the spare of the next launch (the server forks it meanwhile).
+
+        Called by the executor once it is done with the launch and about to wait:
+        the server, woken by the request, may take this core for the fork.
+        """
+        module, self._next_module = self._next_module, None
+        if module is not None and self._sock is not None:
+            try:
+                self._ask_more(self._sock, module)
+            except OSError:  # the server is gone: the next launch replaces it
+                self.close()
+
+    def _ask_more(self, sock: socket.socket, module: str) -> None:
+        """Ask for the next spare, forked after the server imported ``module``."""
+        self._asked.add(module)
+        sock.send(_dumps(["more", module, allowed_modules()]))
+        self._offers_due += 1
+
+    def _drop_spare(self) -> None:
+        """Let the spare go unused (it exits when its link closes)."""
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            self._dropped.add(spare.pid)
+            spare.link.close()
+            os.close(spare.pidfd)
+
     def next_status(self, pid: int) -> int:
         """Block until the server reports ``pid``'s wait status."""
-        sock = self._sock
-        while sock is not None:
-            try:
-                data = sock.recv(MESSAGE_SIZE)
-            except OSError:
-                data = b""
-            if not data:
-                break
-            message = json.loads(data)
-            if message[0] == "exit" and message[1] == pid:
-                status: int = message[2]
-                return status
-        self.close()
-        return _LOST_STATUS
+        while pid not in self._statuses:
+            if self._sock is None or not self._receive(self._sock, None):
+                self.close()
+                return _LOST_STATUS
+        return self._statuses.pop(pid)
 
     def close(self) -> None:
-        """Stop the server (its waiting children die with it)."""
+        """Stop the server (its children, the spare included, die with it)."""
         sock, self._sock = self._sock, None
         process, self._process = self._process, None
+        self._drop_spare()
+        self._statuses.clear()
+        self._dropped.clear()
+        self._asked.clear()
+        self._offers_due = self._stale = 0
         if sock is not None:
             sock.close()
         if process is not None:
@@ -166,22 +214,57 @@ class ForkServer:
             theirs.close()
         self._sock = ours
         init = ["init", list(sys.path), self._preload, self._configure_logging]
+        self._asked.update(self._preload)
+        self._offers_due += 1
         ours.send(_dumps(init))
         _log.info("fork server started", server_pid=self._process.pid)
 
-    def _started_reply(self, sock: socket.socket) -> tuple[int, list[int]]:
-        if not select.select([sock], [], [], START_TIMEOUT)[0]:
-            raise ForkServerError("the fork server did not answer in time")
-        while True:  # skipping the exits of spares the server let go
-            data, fds, _, _ = socket.recv_fds(sock, MESSAGE_SIZE, 1)
-            message: list[Any] = json.loads(data) if data else ["closed"]
-            if message[0] == "started" and fds:
-                pid: int = message[1]
-                return pid, fds
+    def _take_spare(self, sock: socket.socket) -> _Spare:
+        """The spare the server sent (waiting for it if it is not here yet)."""
+        while self._spare is None:
+            if not self._receive(sock, START_TIMEOUT):
+                raise ForkServerError("the fork server did not offer a child")
+        spare, self._spare = self._spare, None
+        return spare
+
+    def _receive(self, sock: socket.socket, timeout: float | None) -> bool:
+        """Read one message (a spare or an exit status); False if none came."""
+        if timeout is not None and not select.select([sock], [], [], timeout)[0]:
+            return False
+        try:
+            data, fds, _, _ = socket.recv_fds(sock, MESSAGE_SIZE, 2)
+        except OSError:
+            return False
+        if not data:
             for fd in fds:
                 os.close(fd)
-            if message[0] != "exit":
-                raise ForkServerError(f"the fork server answered {message[0]!r}")
+            return False
+        message: list[Any] = json.loads(data)
+        if message[0] == "spare" and len(fds) == _SPARE_FDS:
+            self._offers_due -= 1
+            self._drop_spare()  # never expected: keep the newest
+            link = socket.socket(fileno=fds[1])
+            self._spare = _Spare(message[1], fds[0], link)
+            if self._stale > 0:  # forked before a module it should have
+                self._stale -= 1
+                self._drop_spare()
+        else:
+            for fd in fds:
+                os.close(fd)
+            if message[0] == "exit" and message[1] not in self._dropped:
+                self._statuses[message[1]] = message[2]
+            elif message[0] == "exit":
+                self._dropped.discard(message[1])
+        return True
+
+
+@dataclass(frozen=True)
+class _Spare:
+    """A child the server forked ahead of need: its pid, pidfd and link."""
+
+    pid: int
+    pidfd: int
+    link: socket.socket
 
 
 class ServedChild(ChildProcess):

@@ -9,15 +9,16 @@ and tears them down per child in proportion to the private memory of the process
 Protocol, over a ``SOCK_SEQPACKET`` socket to the worker (one JSON array per
 message; descriptors travel as ``SCM_RIGHTS``):
 
-- worker -> server ``("init", sys_path, preload, configure_logging)`` once;
-- worker -> server ``("run", func, allowed_modules, preloaded)`` with two
-  descriptors: the read end of the request pipe (the request as a JSON object,
-  until EOF) and the write end of the report pipe (the JSON report). The server
-  passes both to its *spare*, a child forked ahead of need while the worker was
-  busy elsewhere, and replies ``("started", pid)`` with a pidfd of that child,
-  through which the worker watches and kills it. A function whose module the
-  worker has imported (``preloaded``) is imported here first;
-- server -> worker ``("exit", pid, wait_status)`` once a child is reaped.
+- worker -> server ``["init", sys_path, preload, configure_logging]`` once, and
+  ``["more", module, allowed_modules]`` each time the worker took a spare: the
+  server imports ``module`` (the function just run) and answers each with
+- server -> worker ``["spare", pid]`` with a pidfd of a new *spare*, a child
+  forked ahead of need, and the worker's end of the spare's link;
+- worker -> spare, on the link: ``["run", allowed_modules]`` with two descriptors,
+  the read end of the request pipe (the request as a JSON object, until EOF) and
+  the write end of the report pipe (the JSON report). The server is not on this
+  path: while the child runs, it forks the next spare;
+- server -> worker ``["exit", pid, wait_status]`` once a child is reaped.
 
 The server dies with the worker (``PR_SET_PDEATHSIG``), its children die with it,
 and it exits when the worker closes the socket.
@@ -55,7 +56,6 @@ class _Server:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.children: dict[int, int] = {}  # pidfd -> pid
-        self.spare: tuple[int, int, socket.socket] | None = None
         self.configure_logging = False
         self.logging_done = False
 
@@ -69,11 +69,9 @@ class _Server:
                     self._reap(fd)
             if sock_fd in ready and not self._answer():
                 return
-            if self.spare is None:  # idle time: fork the next child ahead of need
-                self.spare = self._fork_spare()
 
     def _answer(self) -> bool:
-        data, fds, _, _ = socket.recv_fds(self.sock, MESSAGE_SIZE, 2)
+        data = self.sock.recv(MESSAGE_SIZE)
         if not data:  # the worker closed the socket
             return False
         message = json.loads(data)
@@ -82,37 +80,15 @@ class _Server:
             sys.path[:] = path
             for module in preload:
                 self._preload(module)
-        elif message[0] == "run":
-            _, func, allowed, ready = message
+        elif message[0] == "more":
+            _, module, allowed = message
             restrict_imports(allowed)  # the server's own imports obey it too
-            module = func.partition(":")[0]
-            if ready and module not in sys.modules:  # preloaded in the worker
-                self._preload(module)
-                self._drop_spare()  # forked without it
-            self._run(data, fds)
-            self._preload(module)  # the next child has it ready
+            self._preload(module)
+        self._offer_spare()
         return True
 
-    def _run(self, message: bytes, fds: list[int]) -> None:
-        """Hand the request's pipes to the spare (or a new child); reply its pidfd."""
-        spare, self.spare = self.spare, None
-        if spare is not None:
-            pid, pidfd, link = spare
-            try:
-                socket.send_fds(link, [message], fds)
-            except OSError:  # the spare is gone: fork one now
-                spare = None
-            link.close()
-        if spare is None:
-            pid, pidfd, link = self._fork_spare()
-            socket.send_fds(link, [message], fds)
-            link.close()
-        for fd in fds:
-            os.close(fd)
-        socket.send_fds(self.sock, [_dumps(["started", pid])], [pidfd])
-
-    def _fork_spare(self) -> tuple[int, int, socket.socket]:
-        """Fork a child that waits for its run message: (pid, pidfd, link)."""
+    def _offer_spare(self) -> None:
+        """Fork a spare and pass it to the worker: its pidfd and its link."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
@@ -126,13 +102,10 @@ class _Server:
         theirs.close()
         pidfd = os.pidfd_open(pid)
         self.children[pidfd] = pid
-        return pid, pidfd, ours
-
-    def _drop_spare(self) -> None:
-        """Let the spare go (it exits when its link closes; reaped as usual)."""
-        spare, self.spare = self.spare, None
-        if spare is not None:
-            spare[2].close()
+        try:
+            socket.send_fds(self.sock, [_dumps(["spare", pid])], [pidfd, ours.fileno()])
+        finally:
+            ours.close()  # the worker holds the link now; the spare sees EOF if not
 
     def _reap(self, pidfd: int) -> None:
         pid = self.children.pop(pidfd)
@@ -165,12 +138,12 @@ def _spare_main(link: socket.socket) -> NoReturn:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the worker handles shutdown
         signal.signal(signal.SIGTERM, _ignore_signal)  # see fork._child_main
         _rehearse()  # while the worker is busy elsewhere
-        data, fds, _, _ = socket.recv_fds(link, MESSAGE_SIZE, 2)
+        data, fds, _, _ = socket.recv_fds(link, MESSAGE_SIZE, _PIPES)
         link.close()
         if not data or len(fds) != _PIPES:  # not needed after all
             os._exit(0)
         request_fd, report_fd = fds
-        restrict_imports(json.loads(data)[2])
+        restrict_imports(json.loads(data)[1])
         request = json.loads(_read_all(request_fd))
         report = run_plain(request)
         _write_and_close(report_fd, json.dumps(report, default=repr).encode())
