@@ -148,3 +148,8 @@ def record_host(path: str) -> None:
     running = current()
     assert running is not None
     record(path, [running.host is HOST, running.task_ids, os.getppid()])
+
+
+def print_unflushed(text: str) -> None:
+    """Print ``text`` without a newline or a flush (it sits in stdout's buffer)."""
+    print(text, end="")

@@ -40,9 +40,15 @@ def run_logged(
 
 
 def assert_reaped(pid: int) -> None:
-    """The child is gone and no zombie of it is left (here or in the fork server)."""
+    """The child is gone and no zombie of it is left (here or in the fork server).
+
+    A fork server reaps its child just after the report, so allow it a moment.
+    """
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert not Path(f"/proc/{pid}").exists()
 
 

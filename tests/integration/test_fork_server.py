@@ -153,3 +153,14 @@ def test_served_child_sees_the_host_found_under_its_module_path(
         bind_host(previous)
 
     assert [[True, ["t0"], server_pid(executor)]] == read_records(path)
+
+
+def test_output_buffered_by_the_task_is_flushed_before_the_report(
+    executor: ForkExecutor, capfd: pytest.CaptureFixture[str]
+) -> None:
+    assert run(
+        executor, request("print_unflushed", (["left in the buffer"], {}))
+    ).success
+    executor.close()  # the server and its children are gone: all output is out
+
+    assert "left in the buffer" in capfd.readouterr().out

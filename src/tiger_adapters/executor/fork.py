@@ -274,6 +274,11 @@ class ForkExecutor:
                 chunk = read_chunk(child.report_fd)
                 eof = not chunk
                 chunks.append(chunk)
+                if eof and child.done_at_report:
+                    report = _parse_report(b"".join(chunks))
+                    if report is not None:  # its exit is the server's business
+                        child.detach()
+                        return report
         chunks.extend(drain(child.report_fd))  # written just before the exit
         report = _child_report(b"".join(chunks), child)
         if report is not None:  # even if a stop signal came after it was written
@@ -287,6 +292,11 @@ class ForkExecutor:
 def _child_report(data: bytes, child: ChildProcess) -> ExecutionReport | None:
     """Reap the child; the valid report it sent, or None if it sent none."""
     child.wait()
+    return _parse_report(data)
+
+
+def _parse_report(data: bytes) -> ExecutionReport | None:
+    """The report in ``data``, or None if it is empty or not a valid report."""
     if data:
         with contextlib.suppress(ValidationError):
             return ExecutionReport.model_validate_json(data)

@@ -157,6 +157,11 @@ class ForkServer:
             spare.link.close()
             os.close(spare.pidfd)
 
+    def ignore_exit(self, pid: int) -> None:
+        """Drop ``pid``'s exit status when it comes (nobody waits for it)."""
+        if self._statuses.pop(pid, None) is None:
+            self._dropped.add(pid)
+
     def next_status(self, pid: int) -> int:
         """Block until the server reports ``pid``'s wait status."""
         while pid not in self._statuses:
@@ -268,7 +273,14 @@ class _Spare:
 
 
 class ServedChild(ChildProcess):
-    """A child forked by the fork server, watched through its pidfd."""
+    """A child forked by the fork server, watched through its pidfd.
+
+    It flushes its output and then writes its report, last: once the worker has
+    a complete report, the child has nothing left to do but exit, which the
+    server reaps; the worker settles the task meanwhile (:meth:`detach`).
+    """
+
+    done_at_report = True
 
     def __init__(
         self, pid: int, request_fd: int, report_fd: int, pidfd: int, server: ForkServer
@@ -291,6 +303,12 @@ class ServedChild(ChildProcess):
             self._set_status(self._server.next_status(self.pid))
         assert self.status is not None
         return self.status
+
+    def detach(self) -> None:
+        """Leave the exiting child to the server; its exit status is not awaited."""
+        if self.status is None:
+            self._server.ignore_exit(self.pid)
+            self._set_status(0)  # it wrote its report: it exits with 0
 
     def kill_and_reap(self) -> None:
         """SIGKILL the child through its pidfd (no pid reuse race), then wait."""

@@ -45,6 +45,10 @@ class ChildProcess:
         born: the parent's :func:`fingerprint` when the child was forked.
     """
 
+    #: Whether a complete report means the child is done (it wrote the report
+    #: last, and someone else reaps it): no need to wait for its exit.
+    done_at_report = False
+
     def __init__(
         self, pid: int, request_fd: int, report_fd: int, *, pidfd: int | None = None
     ) -> None:
@@ -104,6 +108,10 @@ class ChildProcess:
             self._set_status(status)
         assert self.status is not None
         return self.status
+
+    def detach(self) -> None:
+        """Stop watching a child that is done (see :attr:`done_at_report`)."""
+        raise NotImplementedError("only a child reaped elsewhere can be detached")
 
     def kill_and_reap(self) -> None:
         """SIGKILL the child unless it was reaped already, then reap it."""

@@ -146,13 +146,18 @@ def _spare_main(link: socket.socket) -> NoReturn:
         restrict_imports(json.loads(data)[1])
         request = json.loads(_read_all(request_fd))
         report = run_plain(request)
+        _flush_output()  # before the report: the worker may stop watching after it
         _write_and_close(report_fd, json.dumps(report, default=repr).encode())
         code = 0
     finally:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(BaseException):
-                stream.flush()
+        _flush_output()
         os._exit(code)
+
+
+def _flush_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BaseException):
+            stream.flush()
 
 
 def _rehearse() -> None:
