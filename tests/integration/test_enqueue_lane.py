@@ -20,7 +20,7 @@ import redis
 
 from tests import sample_tasks
 from tests.clock import FrozenClock
-from tiger_adapters.compat import TaskTiger, fixed
+from tiger_adapters.compat import TaskTiger, Worker, fixed
 from tiger_adapters.redis.lane import CommandLane
 from tiger_core.errors import QueueFullException, StorageFull
 
@@ -200,3 +200,33 @@ def test_a_full_redis_refuses_lane_enqueues_whole(redis_client: redis.Redis) -> 
     assert "none, nothing was written" in str(raised.value)
     assert (2, []) == (len(raised.value.not_queued), raised.value.queued)
     assert 1 == redis_client.zcard("t:queued:default")
+
+
+def test_worker_scripts_ride_the_lane_and_reload_after_a_flush(
+    redis_client: redis.Redis, tmp_path: Any
+) -> None:
+    """Claim, complete and fail go on the lane too, and survive SCRIPT FLUSH."""
+    tiger = TaskTiger(connection=redis_client)
+    scripts = tiger.store._scripts  # type: ignore[attr-defined]
+    lane = scripts._lane
+    assert isinstance(lane, CommandLane)
+    path = str(tmp_path / "out")
+    tiger.delay(sample_tasks.record, args=[path, "ok"])
+    failing = tiger.delay(sample_tasks.fail, args=["boom"])
+    sent: list[bytes] = []
+    run = lane.run
+
+    def recording(packed: bytes) -> Any:
+        sent.append(packed)
+        return run(packed)
+
+    lane.run = recording  # type: ignore[method-assign]
+    redis_client.script_flush()
+    Worker(tiger, executor="sync").run(once=True)
+
+    assert ["ok"] == sample_tasks.read_records(path)
+    assert redis_client.zscore("t:error:default", failing.id) is not None
+    assert 0 == redis_client.zcard("t:queued:default")
+    for name in ("claim_tasks", "complete_task", "fail_task"):
+        sha = scripts._scripts[name].sha.encode()
+        assert any(sha in packed for packed in sent), name

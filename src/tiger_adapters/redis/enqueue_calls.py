@@ -22,7 +22,7 @@ from redis.exceptions import NoScriptError
 
 from tiger_adapters.codec import queue_full
 from tiger_adapters.redis.keys import KeySchema
-from tiger_adapters.redis.lane import lane_for, pack, pack_command
+from tiger_adapters.redis.lane import CommandLane, lane_for, pack, pack_command
 from tiger_core.model.state import TaskState
 
 #: A bulk task: id, payload JSON, score, state, max_queue_size (None: no limit).
@@ -75,6 +75,11 @@ class EnqueueCalls:
         self._single_keys: dict[tuple[str, TaskState], tuple[str, ...]] = {}
         # (queue, state, sha) -> the packed parts around the task key.
         self._single_packed: dict[tuple[str, TaskState, str], tuple[bytes, bytes]] = {}
+
+    @property
+    def lane(self) -> CommandLane | None:
+        """The lane these calls use (None: the client's own commands)."""
+        return self._lane
 
     def single_call(  # noqa: PLR0913 - mirrors the script's ARGV
         self,

@@ -13,15 +13,17 @@ raised as :class:`redis.exceptions.ResponseError`; the store maps them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import redis
 from redis.client import Pipeline
 from redis.commands.core import Script
+from redis.exceptions import NoScriptError
 
 from tiger_adapters.redis.enqueue_calls import BulkTask, EnqueueCalls
 from tiger_adapters.redis.keys import KeySchema
+from tiger_adapters.redis.lane import pack_command
 from tiger_adapters.redis.lua_files import register_scripts
 from tiger_core.model.state import TaskState
 
@@ -72,9 +74,31 @@ class Scripts:
         self.enqueue = EnqueueCalls(
             client, keys, scripts["enqueue_task"], scripts["enqueue_tasks"]
         )
+        self._client = client
+        self._lane = self.enqueue.lane  # one kept connection for every script call
+        encoder = client.get_encoder()
+        self._encode: Callable[[Any], bytes] = encoder.encode
 
     def _run(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
-        return self._scripts[name](keys=list(keys), args=list(args))
+        """EVALSHA the script, packed here and sent on the lane when there is one.
+
+        Without a lane (see :func:`lane_for`), redis-py's ``Script`` runs it. Either
+        way a ``NOSCRIPT`` reply loads the script and the call is sent again.
+        """
+        script = self._scripts[name]
+        lane = self._lane
+        if lane is None:
+            return script(keys=list(keys), args=list(args))
+        encode = self._encode
+        tail = [encode(part) for part in (*keys, *args)]
+        head = [b"EVALSHA", b"", b"%d" % len(keys)]
+        try:
+            head[1] = script.sha.encode()
+            return lane.run(pack_command(head + tail))
+        except NoScriptError:  # flushed, or a failover
+            script.sha = self._client.script_load(script.script)
+            head[1] = script.sha.encode()
+            return lane.run(pack_command(head + tail))
 
     def _task_keys(self, queue: str, task_id: str) -> list[str]:
         """The 12 KEYS shared by complete_task, fail_task and move_task."""
