@@ -205,7 +205,7 @@ def test_a_full_redis_refuses_lane_enqueues_whole(redis_client: redis.Redis) -> 
 def test_worker_scripts_ride_the_lane_and_reload_after_a_flush(
     redis_client: redis.Redis, tmp_path: Any
 ) -> None:
-    """Claim, complete and fail go on the lane too, and survive SCRIPT FLUSH."""
+    """Claim (and its MGET), complete and fail go on the lane, past SCRIPT FLUSH."""
     tiger = TaskTiger(connection=redis_client)
     scripts = tiger.store._scripts  # type: ignore[attr-defined]
     lane = scripts._lane
@@ -216,9 +216,9 @@ def test_worker_scripts_ride_the_lane_and_reload_after_a_flush(
     sent: list[bytes] = []
     run = lane.run
 
-    def recording(packed: bytes) -> Any:
+    def recording(packed: bytes, *, raw: bool = False) -> Any:
         sent.append(packed)
-        return run(packed)
+        return run(packed, raw=raw)
 
     lane.run = recording  # type: ignore[method-assign]
     redis_client.script_flush()
@@ -230,3 +230,4 @@ def test_worker_scripts_ride_the_lane_and_reload_after_a_flush(
     for name in ("claim_tasks", "complete_task", "fail_task"):
         sha = scripts._scripts[name].sha.encode()
         assert any(sha in packed for packed in sent), name
+    assert any(b"$4\r\nMGET\r\n" in packed[:16] for packed in sent)

@@ -72,8 +72,7 @@ class RedisClaimOps:
         )
         pairs = zip(queues, visited, strict=False)  # unvisited queues are left out
         claims = [(queue, ids) for (queue, _), ids in pairs]
-        pipe = self._client.pipeline(transaction=False)
-        return read_claimed(pipe, self._keys, claims, now)
+        return read_claimed(self._scripts.mget_raw, self._keys, claims, now)
 
     def heartbeat(
         self: _Internals,

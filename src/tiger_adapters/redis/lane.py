@@ -90,8 +90,8 @@ class CommandLane:
         self._forks = _forks  # see _after_fork
         self._release: weakref.finalize[Any, Any] | None = None
 
-    def run(self, packed: bytes) -> Any:
-        """Send one packed command and return its reply.
+    def run(self, packed: bytes, *, raw: bool = False) -> Any:
+        """Send one packed command and return its reply (bytes if ``raw``).
 
         Raises:
             redis.exceptions.ResponseError: the error reply (e.g. NoScriptError,
@@ -100,12 +100,12 @@ class CommandLane:
                 retries its policy allows.
         """
         if not self._lock.acquire(blocking=False):  # another thread is on it
-            return self._borrowed(packed)
+            return self._borrowed(packed, raw)
         try:
             connection = self._held()
             if _stale(connection):  # as the pool checks a connection it hands out
                 connection.disconnect()  # the send reconnects
-            return _exchange(connection, packed)
+            return _exchange(connection, packed, raw)
         finally:
             self._lock.release()
 
@@ -119,10 +119,10 @@ class CommandLane:
             self._release.atexit = False  # at exit the pool goes too
         return self._connection
 
-    def _borrowed(self, packed: bytes) -> Any:
+    def _borrowed(self, packed: bytes, raw: bool) -> Any:
         connection = _take(self._pool)
         try:
-            return _exchange(connection, packed)
+            return _exchange(connection, packed, raw)
         finally:
             self._pool.release(connection)
 
@@ -176,12 +176,12 @@ def _stale(connection: Any) -> bool:
 _poll = getattr(select, "poll", None)
 
 
-def _exchange(connection: Any, packed: bytes) -> Any:
+def _exchange(connection: Any, packed: bytes, raw: bool = False) -> Any:
     """Write and read under the connection's retry policy (as execute_command)."""
 
     def attempt() -> Any:
         connection.send_packed_command([packed])
-        return connection.read_response()
+        return connection.read_response(disable_decoding=raw)
 
     def failed(error: Exception) -> None:
         del error

@@ -8,7 +8,7 @@ and ``problem`` set; nothing here raises on bad data.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from redis.client import NEVER_DECODE, Pipeline
@@ -44,12 +44,15 @@ def queue_reads(
 
 
 def read_claimed(
-    pipe: Pipeline, keys: KeySchema, claims: list[tuple[str, list[str]]], now: float
+    mget: Callable[[list[str]], list[Any]],
+    keys: KeySchema,
+    claims: list[tuple[str, list[str]]],
+    now: float,
 ) -> list[list[StoredTask]]:
-    """Read the tasks claimed (at ``now``) from each queue, in one round trip.
+    """Read the tasks claimed (at ``now``) from each queue, in one MGET.
 
     Args:
-        pipe: an empty pipeline, executed here if any id was claimed.
+        mget: runs MGET of the given keys with undecoded (bytes) replies.
         keys: the key schema.
         claims: per queue, its claimed ids.
         now: the claim time, each task's score in ``active``.
@@ -60,10 +63,13 @@ def read_claimed(
     task_ids = [task_id for _, ids in claims for task_id in ids]
     if not task_ids:
         return [[] for _ in claims]
-    queue_reads(pipe, keys, task_ids, 0)
-    names = [queue for queue, ids in claims for _ in ids]
+    names = [keys.task(i) for i in task_ids] + [
+        keys.executions_count(i) for i in task_ids
+    ]
+    queues = [queue for queue, ids in claims for _ in ids]
     scores = [now] * len(task_ids)
-    tasks = iter(build_tasks(names, TaskState.ACTIVE, task_ids, scores, pipe.execute()))
+    replies = [mget(names)]
+    tasks = iter(build_tasks(queues, TaskState.ACTIVE, task_ids, scores, replies))
     return [[next(tasks) for _ in ids] for _, ids in claims]
 
 

@@ -18,7 +18,7 @@ from operator import methodcaller
 from typing import Any
 
 import redis
-from redis.client import Pipeline
+from redis.client import NEVER_DECODE, Pipeline
 from redis.commands.core import Script
 from redis.exceptions import NoScriptError
 
@@ -90,6 +90,16 @@ class Scripts:
         self._client = client
         self._lane = self.enqueue.lane  # one kept connection for every script call
         self._encode = _fast_encoder(client)
+
+    def mget_raw(self, names: list[str]) -> list[Any]:
+        """MGET ``names`` with the values as bytes (never decoded), on the lane."""
+        if self._lane is None:
+            run: Callable[..., list[Any]] = self._client.execute_command
+            return run("MGET", *names, **{NEVER_DECODE: True})
+        encode = self._encode
+        packed = pack_command([b"MGET", *(encode(name) for name in names)])
+        reply: list[Any] = self._lane.run(packed, raw=True)
+        return reply
 
     def _run(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
         """EVALSHA the script, packed here and sent on the lane when there is one.
