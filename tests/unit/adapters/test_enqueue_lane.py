@@ -40,7 +40,8 @@ class Captured(CommandLane):
         self.sent: list[bytes] = []
         self.reply = reply
 
-    def run(self, packed: bytes) -> Any:
+    def run(self, packed: bytes, *, raw: bool = False) -> Any:
+        del raw
         self.sent.append(packed)
         return self.reply
 
