@@ -132,7 +132,7 @@ def _cases(  # noqa: PLR0913 - one keyword per size knob
             "subqueues_many",
             f"6. Drain {spread_n} tasks (sync), {subqueues} subqueues",
             "subqueues",
-            {"n": spread_n, "queues": subqueues, "executor": "sync"},
+            {"n": spread_n, "queues": subqueues, "executor": "sync", "rq_n": 200},
             reps,
         ),
         Case(

@@ -62,6 +62,8 @@ def drain(system: System, params: dict[str, Any]) -> dict[str, Any]:
 def subqueues(system: System, params: dict[str, Any]) -> dict[str, Any]:
     """Scenario 6a: drain n tasks spread over ``queues`` subqueues of QUEUE."""
     n, count = int(params["n"]), int(params["queues"])
+    if system.name == "rq" and "rq_n" in params:  # see "Subqueues" in method.py
+        n = min(n, int(params["rq_n"]))
     names = [QUEUE] if count == 1 else [f"{QUEUE}.{i}" for i in range(count)]
     for name_index, name in enumerate(names):
         system.enqueue(range(name_index, n, count), name)
