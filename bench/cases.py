@@ -27,7 +27,7 @@ def full_cases() -> list[Case]:
         latency=200,
         commands=500,
         memory=10_000,
-        spread=(1000, 1000),
+        spread=(1000, 1000, 200),
         backlogs=(10_000, 1_000_000),
         backlog_k=1000,
         scheduled=1000,
@@ -45,7 +45,7 @@ def quick_cases() -> list[Case]:
         latency=50,
         commands=100,
         memory=2000,
-        spread=(500, 1000),
+        spread=(300, 1000, 100),
         backlogs=(10_000, 100_000),
         backlog_k=300,
         scheduled=200,
@@ -62,13 +62,13 @@ def _cases(  # noqa: PLR0913 - one keyword per size knob
     latency: int,
     commands: int,
     memory: int,
-    spread: tuple[int, int],
+    spread: tuple[int, int, int],
     backlogs: tuple[int, int],
     backlog_k: int,
     scheduled: int,
     reps: int,
 ) -> list[Case]:
-    spread_n, subqueues = spread
+    spread_n, subqueues, rq_n = spread
     small, large = backlogs
     backlog = {"k": backlog_k, "reps": reps}
     return [
@@ -132,7 +132,7 @@ def _cases(  # noqa: PLR0913 - one keyword per size knob
             "subqueues_many",
             f"6. Drain {spread_n} tasks (sync), {subqueues} subqueues",
             "subqueues",
-            {"n": spread_n, "queues": subqueues, "executor": "sync", "rq_n": 200},
+            {"n": spread_n, "queues": subqueues, "executor": "sync", "rq_n": rq_n},
             reps,
         ),
         Case(
