@@ -15,7 +15,6 @@ from tests import sample_tasks
 from tests.contract.executor import failure, request, run
 from tests.sample_tasks import read_records
 from tiger_adapters.executor import ForkExecutor
-from tiger_adapters.executor.calls import call_directly
 from tiger_adapters.executor.context import RunningTasks, bind_host, bound_host
 from tiger_core.functions import restrict_imports
 from tiger_core.model.execution import ExecutionRequest
@@ -39,7 +38,7 @@ def server_pid(executor: ForkExecutor) -> int:
     return server._process.pid
 
 
-class RunnerHost:
+class RunnerHost(sample_tasks.PlainHost):
     """A host that is not plain: it runs tasks through its own code."""
 
     def __init__(self, path: str) -> None:
@@ -48,8 +47,7 @@ class RunnerHost:
     def execute_running(self, running: RunningTasks, func: Callable[..., Any]) -> None:
         with open(self.path, "a", encoding="utf-8") as handle:
             handle.write(f"{os.getppid()}\n")
-        calls = [(t.args, t.kwargs, t.hard_timeout) for t in running.request.tasks]
-        call_directly(func, calls, is_batch=running.is_batch)
+        super().execute_running(running, func)
 
     def runs_plainly(self, request: ExecutionRequest) -> bool:
         return False

@@ -21,7 +21,6 @@ import pickle
 import random
 import signal
 import socket
-import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -33,22 +32,25 @@ from tiger_adapters.executor import forkserver
 from tiger_adapters.executor.child import run_request
 from tiger_adapters.executor.context import bound_host, locate
 from tiger_adapters.executor.forkserver import ForkServer
-from tiger_adapters.executor.heartbeat import call_heartbeat, die_with_parent
+from tiger_adapters.executor.heartbeat import call_heartbeat
 from tiger_adapters.executor.messages import (
     runs_plainly,
     served_message,
     worker_message,
 )
-from tiger_adapters.executor.orphans import prctl_function
-from tiger_adapters.executor.process import (
+from tiger_adapters.executor.orphans import become_task_child, prctl_function
+from tiger_adapters.executor.pipes import (
     EXIT_NO_REPORT,
+    exit_child,
+    read_all,
+    write_and_close,
+)
+from tiger_adapters.executor.process import (
     ChildProcess,
     drain,
     fingerprint,
     fork_child,
-    read_all,
     read_chunk,
-    write_and_close,
 )
 from tiger_adapters.executor.reports import (
     crash_report,
@@ -318,15 +320,10 @@ def _child_main(request_fd: int, report_fd: int) -> NoReturn:
     """Wait for the request, run it, send the report, and exit; never returns."""
     code = EXIT_NO_REPORT
     try:
-        die_with_parent()  # an orphan must not run on while its task is rerun
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles shutdown
-        # A process-group SIGTERM (systemd, kill -TERM -pgid) must not kill the
-        # task: the parent lets it finish, and SIGKILLs it on a second signal. A
-        # no-op handler, not SIG_IGN, so that programs the task execs still die.
-        signal.signal(signal.SIGTERM, _ignore_signal)
+        become_task_child()  # an orphan must not run on while its task is rerun
         message = read_all(request_fd)
         if not message:  # the parent closed the pipe: not needed after all
-            _exit(0)
+            exit_child(0)
         request, host, context = pickle.loads(message)
         random.seed()
         structlog.contextvars.clear_contextvars()
@@ -335,16 +332,4 @@ def _child_main(request_fd: int, report_fd: int) -> NoReturn:
         write_and_close(report_fd, report.model_dump_json().encode())
         code = 0
     finally:
-        _exit(code)
-
-
-def _ignore_signal(signum: int, frame: object) -> None:
-    """Swallow a signal (handlers, unlike SIG_IGN, are reset by exec)."""
-    del signum, frame
-
-
-def _exit(code: int) -> NoReturn:
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(BaseException):  # exiting anyway
-            stream.flush()
-    os._exit(code)
+        exit_child(code)

@@ -28,8 +28,9 @@ from typing import Any
 
 import structlog
 
-from tiger_adapters.executor.process import ChildProcess, write_all
-from tiger_adapters.executor.zygote import MESSAGE_SIZE
+from tiger_adapters.executor.pipes import write_all
+from tiger_adapters.executor.process import ChildProcess
+from tiger_adapters.executor.zygote import MESSAGE_SIZE, dump_message
 from tiger_core.functions import allowed_modules
 
 _log = structlog.get_logger("tiger")
@@ -114,7 +115,7 @@ class ForkServer:
         try:
             if early:
                 write_all(request_w, request)
-            message = _dumps(["run", allowed_modules()])
+            message = dump_message(["run", allowed_modules()])
             socket.send_fds(spare.link, [message], [request_r, report_w])
             self._next_module = module  # see replenish
         except BaseException:
@@ -146,7 +147,7 @@ class ForkServer:
     def _ask_more(self, sock: socket.socket, module: str) -> None:
         """Ask for the next spare, forked after the server imported ``module``."""
         self._asked.add(module)
-        sock.send(_dumps(["more", module, allowed_modules()]))
+        sock.send(dump_message(["more", module, allowed_modules()]))
         self._offers_due += 1
 
     def _drop_spare(self) -> None:
@@ -221,7 +222,7 @@ class ForkServer:
         init = ["init", list(sys.path), self._preload, self._configure_logging]
         self._asked.update(self._preload)
         self._offers_due += 1
-        ours.send(_dumps(init))
+        ours.send(dump_message(init))
         _log.info("fork server started", server_pid=self._process.pid)
 
     def _take_spare(self, sock: socket.socket) -> _Spare:
@@ -322,7 +323,3 @@ class ServedChild(ChildProcess):
 
 def _readable(fd: int) -> bool:
     return bool(select.select([fd], [], [], 0)[0])
-
-
-def _dumps(message: list[Any]) -> bytes:
-    return json.dumps(message).encode()

@@ -1,4 +1,4 @@
-"""The fork child's ties to its parent: heartbeat calls and death of the parent."""
+"""Heartbeat calls made by the worker while a child runs its tasks."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ from collections.abc import Callable
 
 import structlog
 
-from tiger_adapters.executor.orphans import die_with_parent
 from tiger_core.errors import LeaseLost
 
-__all__ = ["call_heartbeat", "die_with_parent"]
+__all__ = ["call_heartbeat"]
 
 _log = structlog.get_logger("tiger")
 

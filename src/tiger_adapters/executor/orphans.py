@@ -1,4 +1,4 @@
-"""Death of the parent: a forked process must not outlive the process it serves."""
+"""A task child's ties to its parent: it dies with it and leaves stopping to it."""
 
 from __future__ import annotations
 
@@ -37,3 +37,22 @@ def prctl_function() -> Any:
         return ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
         return None
+
+
+def become_task_child() -> None:
+    """Set up a freshly forked task child (worker fork or fork server alike).
+
+    It dies with its parent (see :func:`die_with_parent`) and leaves shutdown to
+    it: SIGINT is ignored, and a process-group SIGTERM (systemd, kill -TERM
+    -pgid) must not kill the task either: the parent lets it finish and SIGKILLs
+    it on a second signal. A no-op handler, not SIG_IGN, so that programs the
+    task execs still die of SIGTERM.
+    """
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _ignore_signal)
+
+
+def _ignore_signal(signum: int, frame: object) -> None:
+    """Swallow a signal (handlers, unlike SIG_IGN, are reset by exec)."""
+    del signum, frame

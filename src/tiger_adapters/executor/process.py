@@ -24,10 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from tiger_adapters.executor.context import bound_host
-
-#: Exit status of a child that could not deliver its report (``EX_SOFTWARE``).
-EXIT_NO_REPORT = 70
-_READ_SIZE = 65536
+from tiger_adapters.executor.pipes import READ_SIZE, write_all
 
 
 def fingerprint() -> tuple[int, int]:
@@ -171,18 +168,9 @@ def fork_child(
     return ChildProcess(pid, request_w, report_r)
 
 
-def read_all(fd: int) -> bytes:
-    """Read ``fd`` until EOF (blocking) and close it."""
-    chunks = []
-    while chunk := os.read(fd, _READ_SIZE):
-        chunks.append(chunk)
-    os.close(fd)
-    return b"".join(chunks)
-
-
 def read_chunk(fd: int) -> bytes:
     """Read what is available on ``fd`` (empty at EOF)."""
-    return os.read(fd, _READ_SIZE)
+    return os.read(fd, READ_SIZE)
 
 
 def drain(fd: int) -> list[bytes]:
@@ -190,26 +178,11 @@ def drain(fd: int) -> list[bytes]:
     os.set_blocking(fd, False)
     chunks: list[bytes] = []
     try:
-        while chunk := os.read(fd, _READ_SIZE):
+        while chunk := os.read(fd, READ_SIZE):
             chunks.append(chunk)
     except BlockingIOError:
         pass
     return chunks
-
-
-def write_all(fd: int, data: bytes) -> None:
-    """Write all of ``data`` to ``fd`` (blocking while the reader catches up)."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def write_and_close(fd: int, data: bytes) -> None:
-    """Write all of ``data`` to ``fd``, then close it."""
-    try:
-        write_all(fd, data)
-    finally:
-        os.close(fd)
 
 
 def _open_pidfd(pid: int) -> int | None:

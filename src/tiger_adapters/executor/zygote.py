@@ -38,14 +38,18 @@ from typing import Any, NoReturn
 
 from tiger_adapters.executor import pending
 from tiger_adapters.executor.calls import Call, call_directly, failure_fields
-from tiger_adapters.executor.orphans import die_with_parent
+from tiger_adapters.executor.orphans import become_task_child, die_with_parent
+from tiger_adapters.executor.pipes import (
+    EXIT_NO_REPORT,
+    exit_child,
+    flush_output,
+    read_all,
+    write_and_close,
+)
 from tiger_core.functions import import_attribute, restrict_imports
 
 #: Largest control message (the JSON arrays above are far smaller).
 MESSAGE_SIZE = 65536
-#: Exit status of a child that could not deliver its report (``EX_SOFTWARE``).
-EXIT_NO_REPORT = 70
-_READ_SIZE = 65536
 #: Descriptors that come with a run message: request pipe, report pipe.
 _PIPES = 2
 
@@ -103,7 +107,9 @@ class _Server:
         pidfd = os.pidfd_open(pid)
         self.children[pidfd] = pid
         try:
-            socket.send_fds(self.sock, [_dumps(["spare", pid])], [pidfd, ours.fileno()])
+            socket.send_fds(
+                self.sock, [dump_message(["spare", pid])], [pidfd, ours.fileno()]
+            )
         finally:
             ours.close()  # the worker holds the link now; the spare sees EOF if not
 
@@ -111,7 +117,7 @@ class _Server:
         pid = self.children.pop(pidfd)
         os.close(pidfd)
         _, status = os.waitpid(pid, 0)
-        self.sock.send(_dumps(["exit", pid, status]))
+        self.sock.send(dump_message(["exit", pid, status]))
 
     def _preload(self, module: str) -> None:
         """Import ``module`` here once (a failure is the child's to report)."""
@@ -134,9 +140,7 @@ def _spare_main(link: socket.socket) -> NoReturn:
     """Wait for the run message and its pipes, run the request; never returns."""
     code = EXIT_NO_REPORT
     try:
-        die_with_parent()
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the worker handles shutdown
-        signal.signal(signal.SIGTERM, _ignore_signal)  # see fork._child_main
+        become_task_child()
         _rehearse()  # while the worker is busy elsewhere
         data, fds, _, _ = socket.recv_fds(link, MESSAGE_SIZE, _PIPES)
         link.close()
@@ -144,20 +148,13 @@ def _spare_main(link: socket.socket) -> NoReturn:
             os._exit(0)
         request_fd, report_fd = fds
         restrict_imports(json.loads(data)[1])
-        request = json.loads(_read_all(request_fd))
+        request = json.loads(read_all(request_fd))
         report = run_plain(request)
-        _flush_output()  # before the report: the worker may stop watching after it
-        _write_and_close(report_fd, json.dumps(report, default=repr).encode())
+        flush_output()  # before the report: the worker may stop watching after it
+        write_and_close(report_fd, json.dumps(report, default=repr).encode())
         code = 0
     finally:
-        _flush_output()
-        os._exit(code)
-
-
-def _flush_output() -> None:
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(BaseException):
-            stream.flush()
+        exit_child(code)
 
 
 def _rehearse() -> None:
@@ -217,29 +214,9 @@ def _bind_log_context(context: dict[str, Any]) -> None:
         contextvars.bind_contextvars(**context)
 
 
-def _dumps(message: list[Any]) -> bytes:
+def dump_message(message: list[Any]) -> bytes:
+    """A control message as sent on the socket (and the spares' links)."""
     return json.dumps(message).encode()
-
-
-def _ignore_signal(signum: int, frame: object) -> None:
-    del signum, frame
-
-
-def _read_all(fd: int) -> bytes:
-    chunks = []
-    while chunk := os.read(fd, _READ_SIZE):
-        chunks.append(chunk)
-    os.close(fd)
-    return b"".join(chunks)
-
-
-def _write_and_close(fd: int, data: bytes) -> None:
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-    finally:
-        os.close(fd)
 
 
 def main(argv: list[str]) -> None:
