@@ -22,7 +22,13 @@ from redis.exceptions import NoScriptError
 
 from tiger_adapters.codec import queue_full
 from tiger_adapters.redis.keys import KeySchema
-from tiger_adapters.redis.lane import CommandLane, lane_for, pack, pack_command
+from tiger_adapters.redis.lane import (
+    CommandLane,
+    evalsha_command,
+    lane_for,
+    pack,
+    run_script,
+)
 from tiger_core.model.state import TaskState
 
 #: A bulk task: id, payload JSON, score, state, max_queue_size (None: no limit).
@@ -174,14 +180,9 @@ class EnqueueCalls:
         if self._lane is None:
             result = self._evalsha(self._bulk, len(keys), *keys, *args)
         else:
-            encode = self._encode
-            parts = [encode(part) for part in (*keys, *args)]
-            numkeys = b"%d" % len(keys)
-            script = self._bulk
-            result = self._on_lane(
-                script,
-                lambda: pack_command([b"EVALSHA", encode(script.sha), numkeys, *parts]),
-            )
+            parts = [self._encode(part) for part in (*keys, *args)]
+            packed = evalsha_command(self._bulk, len(keys), parts)
+            result = run_script(self._lane, self._client, self._bulk, packed)
         return [int(value) for value in result]
 
     def _bulk_call(
@@ -238,16 +239,8 @@ class EnqueueCalls:
                 size,
             )
 
-        return self._on_lane(self._single, packed)
-
-    def _on_lane(self, script: Script, packed: Callable[[], bytes]) -> Any:
-        """Send ``packed()`` on the lane; on NOSCRIPT load the script, send again."""
         assert self._lane is not None
-        try:
-            return self._lane.run(packed())
-        except NoScriptError:  # flushed, or a failover: packed() reads the sha
-            script.sha = self._client.script_load(script.script)
-            return self._lane.run(packed())
+        return run_script(self._lane, self._client, self._single, packed)
 
     def _evalsha(self, script: Script, numkeys: int, *keys_and_args: str) -> Any:
         """EVALSHA ``script``; on NOSCRIPT (flushed, failover) load it and retry."""

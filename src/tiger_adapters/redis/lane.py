@@ -27,16 +27,18 @@ import os
 import select
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import redis
+from redis.commands.core import Script
 from redis.connection import (
     Connection,
     ConnectionPool,
     SSLConnection,
     UnixDomainSocketConnection,
 )
+from redis.exceptions import NoScriptError
 
 #: A pool allowing fewer connections is left alone (the lane would hold one).
 MIN_POOL_SIZE = 32
@@ -74,6 +76,32 @@ def pack(parts: Iterable[bytes]) -> bytes:
 def pack_command(parts: list[bytes]) -> bytes:
     """Return a whole RESP command: the array header and its bulk strings."""
     return b"*%d\r\n%s" % (len(parts), pack(parts))
+
+
+def evalsha_command(
+    script: Script, numkeys: int, parts: list[bytes]
+) -> Callable[[], bytes]:
+    """The packed EVALSHA of ``script`` over the encoded KEYS and ARGV ``parts``.
+
+    A function, so that it reads ``script.sha`` again after a reload.
+    """
+    head = b"%d" % numkeys
+    return lambda: pack_command([b"EVALSHA", script.sha.encode(), head, *parts])
+
+
+def run_script(
+    lane: CommandLane, client: redis.Redis, script: Script, packed: Callable[[], bytes]
+) -> Any:
+    """Send ``packed()`` on ``lane``; on NOSCRIPT load the script, send it again.
+
+    ``packed`` must read ``script.sha`` when called (flushed scripts, failovers),
+    as redis-py's ``Script`` does.
+    """
+    try:
+        return lane.run(packed())
+    except NoScriptError:
+        script.sha = client.script_load(script.script)
+        return lane.run(packed())
 
 
 class CommandLane:

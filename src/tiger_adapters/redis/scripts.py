@@ -20,11 +20,10 @@ from typing import Any
 import redis
 from redis.client import NEVER_DECODE, Pipeline
 from redis.commands.core import Script
-from redis.exceptions import NoScriptError
 
 from tiger_adapters.redis.enqueue_calls import BulkTask, EnqueueCalls
 from tiger_adapters.redis.keys import KeySchema
-from tiger_adapters.redis.lane import pack_command
+from tiger_adapters.redis.lane import evalsha_command, pack_command, run_script
 from tiger_adapters.redis.lua_files import register_scripts
 from tiger_core.model.state import TaskState
 
@@ -111,16 +110,9 @@ class Scripts:
         lane = self._lane
         if lane is None:
             return script(keys=list(keys), args=list(args))
-        encode = self._encode
-        tail = [encode(part) for part in (*keys, *args)]
-        head = [b"EVALSHA", b"", b"%d" % len(keys)]
-        try:
-            head[1] = script.sha.encode()
-            return lane.run(pack_command(head + tail))
-        except NoScriptError:  # flushed, or a failover
-            script.sha = self._client.script_load(script.script)
-            head[1] = script.sha.encode()
-            return lane.run(pack_command(head + tail))
+        parts = [self._encode(part) for part in (*keys, *args)]
+        packed = evalsha_command(script, len(keys), parts)
+        return run_script(lane, self._client, script, packed)
 
     def _task_keys(self, queue: str, task_id: str) -> list[str]:
         """The 12 KEYS shared by complete_task, fail_task and move_task."""
