@@ -76,33 +76,6 @@ class Leases:
         waiting = [*self.held, *self.unsettled]
         return any(t.queue == queue and not self.is_lost(t) for t in waiting)
 
-    def complete_held(self, task: StoredTask, log: Any) -> bool:
-        """Complete a succeeded task if other tasks of its queue are still held.
-
-        The store is told (``others_held``) that ``active`` cannot become empty,
-        which spares it a check (one Redis command per task); the completion of
-        the last held task keeps the bookkeeping exact. This is the Settler's
-        success path otherwise: ``done``, or ``lease lost`` logged.
-
-        Returns:
-            False when nothing was done (no other task held, or no payload).
-        """
-        if task.data is None or not self.holds_other(task.queue):
-            return False
-        try:
-            self.store.complete(
-                task.queue,
-                task.id,
-                owner=self.owner,
-                unique=task.data.unique is True,
-                others_held=True,
-            )
-        except LeaseLost as exc:
-            log.warning("lease lost", reason=str(exc))
-        else:
-            log.info("done")
-        return True
-
     def give_back(
         self, tasks: Sequence[StoredTask], log_for: Callable[[StoredTask], Any]
     ) -> None:

@@ -54,8 +54,19 @@ class Settler:
         self.host = host
         self.reporters = tuple(reporters)
 
-    def settle(self, task: StoredTask, report: ExecutionReport, log: Any) -> None:
-        """Complete, retry or fail the task according to ``report``."""
+    def settle(
+        self,
+        task: StoredTask,
+        report: ExecutionReport,
+        log: Any,
+        *,
+        others_held: bool = False,
+    ) -> None:
+        """Complete, retry or fail the task according to ``report``.
+
+        ``others_held`` is passed to the store's ``complete`` (see
+        :meth:`tiger_core.ports.TaskStore.complete`).
+        """
         assert task.data is not None
         try:
             if report.success:
@@ -64,6 +75,7 @@ class Settler:
                     task.id,
                     owner=self.owner,
                     unique=task.data.unique is True,
+                    others_held=others_held,
                 )
                 log.info("done")
                 return

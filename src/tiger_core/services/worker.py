@@ -348,12 +348,12 @@ class WorkerCycle:
     def settle(self, task: StoredTask, report: ExecutionReport, log: Any) -> None:
         """Complete, retry or fail the task according to ``report``.
 
-        A success while this worker still holds other tasks of the queue is
-        completed by ``leases`` (telling the store so); otherwise the Settler
-        decides.
+        A success while this worker still holds other tasks of the queue tells
+        the store so (``others_held``: ``active`` cannot become empty, which
+        spares it a check; the last held task's completion keeps it exact).
         """
-        if not (report.success and self.leases.complete_held(task, log)):
-            self.settler.settle(task, report, log)
+        others_held = report.success and self.leases.holds_other(task.queue)
+        self.settler.settle(task, report, log, others_held=others_held)
 
     def _queue_next_period(self, func: Any, task: StoredTask) -> None:
         """Before a periodic function runs, queue its next period (compat 5.10)."""
