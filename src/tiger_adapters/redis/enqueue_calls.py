@@ -5,8 +5,8 @@ of the command that depend only on the queue and state (the script's sha, the
 queue's keys) are built and encoded once and kept; each call adds the task's own
 id, key, payload and score. On a plain pool the command is packed here and sent on
 a :class:`~tiger_adapters.redis.lane.CommandLane`; otherwise it goes through
-``execute_command``. Either way a ``NOSCRIPT`` reply loads the script and the call
-is sent again, as redis-py's ``Script`` does. Keys come from :class:`KeySchema` only.
+``execute_command``. Either way a ``NOSCRIPT`` reply sends the call again as EVAL
+(see :mod:`.lua_files`). Keys come from :class:`KeySchema` only.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from typing import Any
 
 import redis
 from redis.client import Pipeline
-from redis.commands.core import Script
-from redis.exceptions import NoScriptError
 
 from tiger_adapters.codec import queue_full
 from tiger_adapters.redis.keys import KeySchema
@@ -29,6 +27,7 @@ from tiger_adapters.redis.lane import (
     pack,
     run_script,
 )
+from tiger_adapters.redis.lua_files import LuaScript
 from tiger_core.model.state import TaskState
 
 #: A bulk task: id, payload JSON, score, state, max_queue_size (None: no limit).
@@ -65,7 +64,7 @@ class EnqueueCalls:
     """
 
     def __init__(
-        self, client: redis.Redis, keys: KeySchema, single: Script, bulk: Script
+        self, client: redis.Redis, keys: KeySchema, single: LuaScript, bulk: LuaScript
     ) -> None:
         self._client = client
         self._keys = keys
@@ -133,7 +132,7 @@ class EnqueueCalls:
                 publish=publish,
                 max_queue_size=max_queue_size,
             )
-            result = self._evalsha(self._single, len(keys), *keys, *args)
+            result = self._single(keys, args)
         else:
             result = self._lane_single(
                 queue,
@@ -178,11 +177,11 @@ class EnqueueCalls:
         """
         keys, args = self._bulk_call(queue, tasks, publish=publish)
         if self._lane is None:
-            result = self._evalsha(self._bulk, len(keys), *keys, *args)
+            result = self._bulk(keys, args)
         else:
             parts = [self._encode(part) for part in (*keys, *args)]
             packed = evalsha_command(self._bulk, len(keys), parts)
-            result = run_script(self._lane, self._client, self._bulk, packed)
+            result = run_script(self._lane, self._bulk, packed)
         return [int(value) for value in result]
 
     def _bulk_call(
@@ -240,16 +239,7 @@ class EnqueueCalls:
             )
 
         assert self._lane is not None
-        return run_script(self._lane, self._client, self._single, packed)
-
-    def _evalsha(self, script: Script, numkeys: int, *keys_and_args: str) -> Any:
-        """EVALSHA ``script``; on NOSCRIPT (flushed, failover) load it and retry."""
-        run: Callable[..., Any] = self._client.execute_command
-        try:
-            return run("EVALSHA", script.sha, numkeys, *keys_and_args)
-        except NoScriptError:
-            script.sha = self._client.script_load(script.script)
-            return run("EVALSHA", script.sha, numkeys, *keys_and_args)
+        return run_script(self._lane, self._single, packed)
 
     def _cache_keys(self, queue: str, state: TaskState) -> tuple[str, ...]:
         k = self._keys

@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import redis
-from redis.commands.core import Script
 from redis.connection import (
     Connection,
     ConnectionPool,
@@ -39,6 +38,8 @@ from redis.connection import (
     UnixDomainSocketConnection,
 )
 from redis.exceptions import NoScriptError
+
+from tiger_adapters.redis.lua_files import LuaScript
 
 #: A pool allowing fewer connections is left alone (the lane would hold one).
 MIN_POOL_SIZE = 32
@@ -79,29 +80,41 @@ def pack_command(parts: list[bytes]) -> bytes:
 
 
 def evalsha_command(
-    script: Script, numkeys: int, parts: list[bytes]
+    script: LuaScript, numkeys: int, parts: list[bytes]
 ) -> Callable[[], bytes]:
-    """The packed EVALSHA of ``script`` over the encoded KEYS and ARGV ``parts``.
-
-    A function, so that it reads ``script.sha`` again after a reload.
-    """
+    """The packed EVALSHA of ``script`` over the encoded KEYS and ARGV ``parts``."""
     head = b"%d" % numkeys
     return lambda: pack_command([b"EVALSHA", script.sha.encode(), head, *parts])
 
 
 def run_script(
-    lane: CommandLane, client: redis.Redis, script: Script, packed: Callable[[], bytes]
+    lane: CommandLane, script: LuaScript, packed: Callable[[], bytes]
 ) -> Any:
-    """Send ``packed()`` on ``lane``; on NOSCRIPT load the script, send it again.
+    """Send the EVALSHA ``packed()`` on ``lane``; on NOSCRIPT send it as EVAL.
 
-    ``packed`` must read ``script.sha`` when called (flushed scripts, failovers),
-    as redis-py's ``Script`` does.
+    EVAL carries the source, so the script runs and is cached in one step, even
+    when the server forgets scripts again at once (see :mod:`.lua_files`).
     """
+    command = packed()
     try:
-        return lane.run(packed())
+        return lane.run(command)
     except NoScriptError:
-        script.sha = client.script_load(script.script)
-        return lane.run(packed())
+        return lane.run(as_eval(command, script))
+
+
+#: The head of a packed EVALSHA after its array header: the name and the sha.
+_EVALSHA_HEAD = b"$7\r\nEVALSHA\r\n$40\r\n"
+
+
+def as_eval(command: bytes, script: LuaScript) -> bytes:
+    """Return the packed EVALSHA ``command`` of ``script`` as the same EVAL."""
+    start = command.index(b"\r\n") + 2  # after "*<count>"
+    if not command.startswith(_EVALSHA_HEAD, start):
+        raise ValueError("not a packed EVALSHA command")
+    rest = start + len(_EVALSHA_HEAD) + 40 + 2  # the sha and its CRLF
+    source = script.script.encode()
+    eval_head = b"$4\r\nEVAL\r\n$%d\r\n%s\r\n" % (len(source), source)
+    return command[:start] + eval_head + command[rest:]
 
 
 class CommandLane:

@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import redis
-from redis.commands.core import Script
 
 from tiger_adapters.redis.keys import KeySchema
-from tiger_adapters.redis.lua_files import register_scripts
+from tiger_adapters.redis.lua_files import LuaScript, register_scripts
 
 #: The script files of the lock store, one per atomic operation.
 LOCK_SCRIPT_NAMES: tuple[str, ...] = (
@@ -43,7 +42,9 @@ class LockScripts:
 
     def __init__(self, client: redis.Redis, keys: KeySchema) -> None:
         self._keys = keys
-        self._scripts: dict[str, Script] = register_scripts(client, LOCK_SCRIPT_NAMES)
+        self._scripts: dict[str, LuaScript] = register_scripts(
+            client, LOCK_SCRIPT_NAMES
+        )
 
     def _flags(self, name: str, lock_ids: Sequence[str], args: list[Any]) -> list[str]:
         """Run a per-lock script and return the ids it answered 1 for."""

@@ -12,12 +12,11 @@ import uuid
 from typing import Protocol
 
 import redis
-from redis.commands.core import Script
 from redis.exceptions import OutOfMemoryError
 
 from tiger_adapters import codec
 from tiger_adapters.redis.keys import KeySchema
-from tiger_adapters.redis.lua_files import register_scripts
+from tiger_adapters.redis.lua_files import LuaScript, register_scripts
 from tiger_adapters.redis.reads import build_tasks, queue_reads
 from tiger_adapters.redis.signal import RedisWorkSignal
 from tiger_core.model.execution import ExecutionRecord
@@ -33,7 +32,7 @@ RUNTIME_SCRIPT_NAMES: tuple[str, ...] = (
 _STATES = (TaskState.ACTIVE, TaskState.QUEUED, TaskState.SCHEDULED, TaskState.ERROR)
 
 
-def load_runtime_scripts(client: redis.Redis) -> dict[str, Script]:
+def load_runtime_scripts(client: redis.Redis) -> dict[str, LuaScript]:
     """Read and register the runtime scripts on ``client`` (at construction)."""
     return register_scripts(client, RUNTIME_SCRIPT_NAMES)
 
@@ -42,7 +41,7 @@ class _Internals(Protocol):
     _client: redis.Redis
     _keys: KeySchema
     _publish: bool
-    _runtime_scripts: dict[str, Script]
+    _runtime_scripts: dict[str, LuaScript]
     _throttle_tokens: dict[str, str]
 
 

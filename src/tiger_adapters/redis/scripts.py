@@ -2,9 +2,9 @@
 
 Each file under ``lua/`` is one atomic operation whose header states its KEYS,
 ARGV and return value. :class:`Scripts` reads them with :mod:`importlib.resources`
-when it is constructed (importing this module does no I/O) and registers them with
-``client.register_script``; redis-py's ``Script`` runs EVALSHA and reloads the
-script after a ``NOSCRIPT`` reply (for example after ``SCRIPT FLUSH``).
+when it is constructed (importing this module does no I/O) and binds them to the
+client as :class:`~tiger_adapters.redis.lua_files.LuaScript`: EVALSHA, and EVAL
+with the source after a ``NOSCRIPT`` reply (for example after ``SCRIPT FLUSH``).
 
 The wrappers take domain arguments and build the KEYS from :class:`KeySchema`, so
 no key name is spelled here. Error replies (``LEASE_LOST``, ``NOT_IN_ZSET``) are
@@ -19,12 +19,11 @@ from typing import Any
 
 import redis
 from redis.client import NEVER_DECODE, Pipeline
-from redis.commands.core import Script
 
 from tiger_adapters.redis.enqueue_calls import BulkTask, EnqueueCalls
 from tiger_adapters.redis.keys import KeySchema
 from tiger_adapters.redis.lane import evalsha_command, pack_command, run_script
-from tiger_adapters.redis.lua_files import register_scripts
+from tiger_adapters.redis.lua_files import LuaScript, register_scripts
 from tiger_core.model.state import TaskState
 
 #: The script files, one per atomic operation.
@@ -80,7 +79,7 @@ class Scripts:
 
     def __init__(self, client: redis.Redis, keys: KeySchema) -> None:
         self._keys = keys
-        self._scripts: dict[str, Script] = register_scripts(client, SCRIPT_NAMES)
+        self._scripts: dict[str, LuaScript] = register_scripts(client, SCRIPT_NAMES)
         scripts = self._scripts
         #: The enqueue calls (the hot path of delay), in their own module.
         self.enqueue = EnqueueCalls(
@@ -103,8 +102,8 @@ class Scripts:
     def _run(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
         """EVALSHA the script, packed here and sent on the lane when there is one.
 
-        Without a lane (see :func:`lane_for`), redis-py's ``Script`` runs it. Either
-        way a ``NOSCRIPT`` reply loads the script and the call is sent again.
+        Without a lane (see :func:`lane_for`), the script runs through the client.
+        Either way a ``NOSCRIPT`` reply sends the call again as EVAL.
         """
         script = self._scripts[name]
         lane = self._lane
@@ -112,7 +111,7 @@ class Scripts:
             return script(keys=list(keys), args=list(args))
         parts = [self._encode(part) for part in (*keys, *args)]
         packed = evalsha_command(script, len(keys), parts)
-        return run_script(lane, self._client, script, packed)
+        return run_script(lane, script, packed)
 
     def _task_keys(self, queue: str, task_id: str) -> list[str]:
         """The 12 KEYS shared by complete_task, fail_task and move_task."""

@@ -16,7 +16,7 @@ from redis.credentials import UsernamePasswordCredentialProvider
 from tiger_adapters.redis.enqueue_calls import EnqueueCalls
 from tiger_adapters.redis.keys import KeySchema
 from tiger_adapters.redis.lane import CommandLane, lane_for, pack_command
-from tiger_adapters.redis.lua_files import script_source
+from tiger_adapters.redis.lua_files import LuaScript, script_source
 from tiger_core.errors import QueueFullException
 from tiger_core.model.state import TaskState
 
@@ -48,8 +48,8 @@ class Captured(CommandLane):
 
 def calls(reply: Any, prefix: str = "t") -> tuple[EnqueueCalls, Captured]:
     c = client()
-    single = c.register_script(script_source("enqueue_task"))
-    bulk = c.register_script(script_source("enqueue_tasks"))
+    single = LuaScript(c, script_source("enqueue_task"))
+    bulk = LuaScript(c, script_source("enqueue_tasks"))
     enqueue = EnqueueCalls(c, KeySchema(prefix), single, bulk)
     lane = Captured(reply)
     enqueue._lane = lane
