@@ -162,3 +162,36 @@ def test_output_buffered_by_the_task_is_flushed_before_the_report(
     executor.close()  # the server and its children are gone: all output is out
 
     assert "left in the buffer" in capfd.readouterr().out
+
+
+def test_next_spare_is_asked_for_after_the_report_only_after_an_idle_spell(
+    executor: ForkExecutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = executor._server
+    assert server is not None
+    events: list[str] = []
+    supervise, replenish = executor._supervise, server.replenish
+
+    def supervised(*args: Any, **kwargs: Any) -> Any:
+        report = supervise(*args, **kwargs)
+        events.append("report")
+        return report
+
+    def replenished() -> None:
+        events.append("replenish")
+        replenish()
+
+    monkeypatch.setattr(executor, "_supervise", supervised)
+    monkeypatch.setattr(server, "replenish", replenished)
+    add = request("add", ([1, 2], {}))
+
+    assert run(executor, add).success  # the first one: nothing ran just before
+    assert run(executor, add).success  # back to back
+    time.sleep(0.1)
+    assert run(executor, add).success  # after an idle spell
+
+    assert events == [
+        "report", "replenish",
+        "replenish", "report",
+        "report", "replenish",
+    ]  # fmt: skip

@@ -16,6 +16,7 @@ fresh child is forked for the request instead.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import pickle
 import random
@@ -70,6 +71,9 @@ _log = structlog.get_logger("tiger")
 _POLL_CAP = 1.0
 #: Failures in a row after which the fork server is given up for this executor.
 _SERVER_ATTEMPTS = 3
+#: An execution starting this long (s) after the previous one ended follows an
+#: idle spell: the fork server's next spare is then asked for after the report.
+_IDLE_GAP = 0.005
 
 
 class ForkExecutor:
@@ -117,6 +121,7 @@ class ForkExecutor:
             )
         self._server_failures = 0
         self._located: tuple[object, str | None] | None = None
+        self._last_end = -math.inf  # monotonic end of the previous execution
 
     def interrupt(self) -> None:
         """SIGKILL the running child now (a second stop signal); safe in a handler.
@@ -151,6 +156,10 @@ class ForkExecutor:
         exception escapes, e.g. from ``heartbeat``), the child is killed and reaped
         before the exception propagates.
         """
+        # Back to back, the next spare is forked while this child runs. After an
+        # idle spell it is forked after the report instead: the fork and the
+        # spare's rehearsal would compete with this child's start for the CPUs.
+        replenish_late = time.monotonic() - self._last_end > _IDLE_GAP
         host = socket.gethostname()
         time_started = time.time()
         served = self._start_served(request, host)
@@ -167,8 +176,8 @@ class ForkExecutor:
             )
             if self._use_spare and served is None:
                 self._fork_spare(child)
-            if served is not None and self._server is not None:
-                self._server.replenish()
+            if served is not None and not replenish_late:
+                self._replenish()
             report = self._supervise(
                 child,
                 request,
@@ -177,10 +186,18 @@ class ForkExecutor:
                 time_started=time_started,
                 started=started,
             )
-            return report
         finally:
             self._running = None
             child.dispose()
+            self._last_end = time.monotonic()
+            if served is not None and replenish_late:
+                self._replenish()  # also after an exception: the next launch waits
+        return report
+
+    def _replenish(self) -> None:
+        """Have the fork server fork the next spare (if it is still in use)."""
+        if self._server is not None:
+            self._server.replenish()
 
     def _start_served(
         self, request: ExecutionRequest, host: str

@@ -111,16 +111,20 @@ class ForkServer:
             raise
         request_r, request_w = os.pipe()
         report_r, report_w = os.pipe()
-        early = len(request) <= _PIPE_CAPACITY  # written now, never blocks
         try:
-            if early:
+            if len(request) <= _PIPE_CAPACITY:  # written now, never blocks
+                # Closed before the child wakes: it reads the request and EOF at
+                # once, instead of waking again for the EOF.
                 write_all(request_w, request)
+                os.close(request_w)
+                request_w = -1
             message = dump_message(["run", allowed_modules()])
             socket.send_fds(spare.link, [message], [request_r, report_w])
             self._next_module = module  # see replenish
         except BaseException:
             for fd in (request_w, report_r, spare.pidfd):
-                os.close(fd)
+                if fd >= 0:
+                    os.close(fd)
             self.close()
             raise
         finally:
@@ -128,7 +132,8 @@ class ForkServer:
             os.close(report_w)
             spare.link.close()
         child = ServedChild(spare.pid, request_w, report_r, spare.pidfd, self)
-        child.send(b"" if early else request)
+        if request_w >= 0:
+            child.send(request)
         return child
 
     def replenish(self) -> None:
