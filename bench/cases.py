@@ -29,7 +29,7 @@ def full_cases() -> list[Case]:
         memory=10_000,
         spread=(1000, 1000, 200),
         backlogs=(10_000, 1_000_000),
-        backlog_k=1000,
+        backlog_k=(5000, 1000),
         scheduled=1000,
         reps=3,
     )
@@ -47,7 +47,7 @@ def quick_cases() -> list[Case]:
         memory=2000,
         spread=(300, 1000, 100),
         backlogs=(10_000, 100_000),
-        backlog_k=300,
+        backlog_k=(1500, 300),
         scheduled=200,
         reps=1,
     )
@@ -64,13 +64,13 @@ def _cases(  # noqa: PLR0913 - one keyword per size knob
     memory: int,
     spread: tuple[int, int, int],
     backlogs: tuple[int, int],
-    backlog_k: int,
+    backlog_k: tuple[int, int],
     scheduled: int,
     reps: int,
 ) -> list[Case]:
     spread_n, subqueues, rq_n = spread
     small, large = backlogs
-    backlog = {"k": backlog_k, "reps": reps}
+    backlog = {"enqueue_k": backlog_k[0], "k": backlog_k[1], "reps": reps}
     return [
         Case(
             "enqueue",
