@@ -78,8 +78,8 @@ class EnqueueCalls:
         )
         # (queue, state) -> KEYS of enqueue_task but the task key (KEYS[2]).
         self._single_keys: dict[tuple[str, TaskState], tuple[str, ...]] = {}
-        # (queue, state, sha) -> the packed parts around the task key.
-        self._single_packed: dict[tuple[str, TaskState, str], tuple[bytes, bytes]] = {}
+        # (queue, state) -> the packed parts around the task key.
+        self._single_packed: dict[tuple[str, TaskState], tuple[bytes, bytes]] = {}
 
     @property
     def lane(self) -> CommandLane | None:
@@ -180,8 +180,8 @@ class EnqueueCalls:
             result = self._bulk(keys, args)
         else:
             parts = [self._encode(part) for part in (*keys, *args)]
-            packed = evalsha_command(self._bulk, len(keys), parts)
-            result = run_script(self._lane, self._bulk, packed)
+            command = evalsha_command(self._bulk, len(keys), parts)
+            result = run_script(self._lane, self._bulk, command)
         return [int(value) for value in result]
 
     def _bulk_call(
@@ -219,27 +219,24 @@ class EnqueueCalls:
         task_key = encode(self._keys.task(task_id))
         ident, text, when = encode(task_id), encode(payload), encode(score)
         size, flag = encode(limit), _FLAGS[publish]
-
-        def packed() -> bytes:
-            before, after = self._around_task_key(queue, state)
-            return _SINGLE_COMMAND % (
-                before,
-                len(task_key),
-                task_key,
-                after,
-                len(ident),
-                ident,
-                len(text),
-                text,
-                len(when),
-                when,
-                flag,
-                len(size),
-                size,
-            )
-
+        before, after = self._around_task_key(queue, state)
+        command = _SINGLE_COMMAND % (
+            before,
+            len(task_key),
+            task_key,
+            after,
+            len(ident),
+            ident,
+            len(text),
+            text,
+            len(when),
+            when,
+            flag,
+            len(size),
+            size,
+        )
         assert self._lane is not None
-        return run_script(self._lane, self._single, packed)
+        return run_script(self._lane, self._single, command)
 
     def _cache_keys(self, queue: str, state: TaskState) -> tuple[str, ...]:
         k = self._keys
@@ -260,16 +257,16 @@ class EnqueueCalls:
         Before: the array header, EVALSHA, the sha, numkeys and KEYS[1]; after:
         KEYS[3..7] and ARGV[1] (the queue).
         """
-        sha = self._single.sha
-        around = self._single_packed.get((queue, state, sha))
+        around = self._single_packed.get((queue, state))
         if around is not None:
             return around
         head = self._single_keys.get((queue, state)) or self._cache_keys(queue, state)
         encode = self._encode
-        start = [b"EVALSHA", encode(sha), b"%d" % _SINGLE_KEYS, encode(head[0])]
+        sha = encode(self._single.sha)
+        start = [b"EVALSHA", sha, b"%d" % _SINGLE_KEYS, encode(head[0])]
         before = b"*%d\r\n%s" % (_SINGLE_PARTS + 3, pack(start))
         after = pack([*(encode(key) for key in head[1:]), encode(queue)])
         if len(self._single_packed) >= _CACHE_SIZE:
             self._single_packed.clear()
-        self._single_packed[(queue, state, sha)] = (before, after)
+        self._single_packed[(queue, state)] = (before, after)
         return before, after

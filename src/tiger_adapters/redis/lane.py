@@ -27,7 +27,7 @@ import os
 import select
 import threading
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import redis
@@ -79,23 +79,17 @@ def pack_command(parts: list[bytes]) -> bytes:
     return b"*%d\r\n%s" % (len(parts), pack(parts))
 
 
-def evalsha_command(
-    script: LuaScript, numkeys: int, parts: list[bytes]
-) -> Callable[[], bytes]:
+def evalsha_command(script: LuaScript, numkeys: int, parts: list[bytes]) -> bytes:
     """The packed EVALSHA of ``script`` over the encoded KEYS and ARGV ``parts``."""
-    head = b"%d" % numkeys
-    return lambda: pack_command([b"EVALSHA", script.sha.encode(), head, *parts])
+    return pack_command([b"EVALSHA", script.sha.encode(), b"%d" % numkeys, *parts])
 
 
-def run_script(
-    lane: CommandLane, script: LuaScript, packed: Callable[[], bytes]
-) -> Any:
-    """Send the EVALSHA ``packed()`` on ``lane``; on NOSCRIPT send it as EVAL.
+def run_script(lane: CommandLane, script: LuaScript, command: bytes) -> Any:
+    """Send the packed EVALSHA ``command`` on ``lane``; on NOSCRIPT send it as EVAL.
 
     EVAL carries the source, so the script runs and is cached in one step, even
     when the server forgets scripts again at once (see :mod:`.lua_files`).
     """
-    command = packed()
     try:
         return lane.run(command)
     except NoScriptError:

@@ -110,8 +110,7 @@ class Scripts:
         if lane is None:
             return script(keys=list(keys), args=list(args))
         parts = [self._encode(part) for part in (*keys, *args)]
-        packed = evalsha_command(script, len(keys), parts)
-        return run_script(lane, script, packed)
+        return run_script(lane, script, evalsha_command(script, len(keys), parts))
 
     def _task_keys(self, queue: str, task_id: str) -> list[str]:
         """The 12 KEYS shared by complete_task, fail_task and move_task."""
