@@ -259,5 +259,5 @@ def _make_executor(executor: str | Executor, tiger: TaskTiger) -> Executor:
             fork_server=tiger.config.FORK_SERVER,
         )
     if executor == "sync":
-        return InlineExecutor()
+        return InlineExecutor(heartbeat_interval=tiger.config.ACTIVE_TASK_UPDATE_TIMER)
     raise ValueError(f"unknown executor {executor!r}: use 'fork' or 'sync'")
