@@ -28,8 +28,26 @@ FAST: dict[str, Any] = {
 }
 
 
+def python_path() -> str:
+    """The repo first, then any ``PYTHONPATH`` the tests were started with."""
+    paths = [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]
+    return os.pathsep.join(paths)
+
+
+def cli_argv(url: str, queues: str, config: dict[str, Any], executor: str) -> list[str]:
+    """The command line of the real ``tiger-worker`` with ``config`` as --config."""
+    argv = [sys.executable, "-m", "tiger_cli", "--url", url, "-q", queues]
+    argv += ["-m", "tests.chaos.tasks", "--executor", executor]
+    for key, value in config.items():
+        argv += ["--config", f"{key}={json.dumps(value)}"]
+    return argv
+
+
 class WorkerProcess:
-    """One ``tests.chaos.launcher`` worker in its own process group.
+    """One chaos worker in its own process group.
+
+    By default ``tests.chaos.launcher`` (the fork executor); with ``cli`` the real
+    ``tiger-worker`` command with ``--executor <cli>``.
 
     Args:
         url: the Redis URL.
@@ -38,20 +56,26 @@ class WorkerProcess:
         queues: comma-separated queues it processes.
         config: TaskTiger config keys (default :data:`FAST`).
         app: ``tasks`` or ``periodic_tasks`` (see the launcher).
+        cli: ``"fork"`` or ``"sync"``: run ``tiger-worker`` with that executor.
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the fixture passes them by keyword
         self,
         url: str,
         records: Path,
         log: Path,
+        *,
         queues: str = "chaos",
         config: dict[str, Any] | None = None,
         app: str = "tasks",
+        cli: str | None = None,
     ) -> None:
-        argv = [sys.executable, "-m", "tests.chaos.launcher", url]
-        argv += [json.dumps(config or FAST), queues, app]
-        env = {**os.environ, "PYTHONPATH": str(REPO), RECORDS_ENV: str(records)}
+        if cli is not None:
+            argv = cli_argv(url, queues, config or FAST, cli)
+        else:
+            argv = [sys.executable, "-m", "tests.chaos.launcher", url]
+            argv += [json.dumps(config or FAST), queues, app]
+        env = {**os.environ, "PYTHONPATH": python_path(), RECORDS_ENV: str(records)}
         self.log = log
         with log.open("ab") as out:
             self.process = subprocess.Popen(
