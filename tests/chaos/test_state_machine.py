@@ -1,11 +1,14 @@
 """P1: a Hypothesis state machine over the TaskStore port, checked against a model.
 
-Random sequences of enqueue (plain, unique, scheduled), claim, heartbeat, complete,
-fail, promote, move (retry / delete / cancel) and crash recovery with explicit
-``now`` values run on the in-memory store and on a real ``redis-server``; after
-every step the store must equal a small pure-Python model (ids and scores per
-state), owners must exist exactly for active ids, payloads exactly for ids in some
-state, and a queue with tasks must be listed in its state's queue set.
+Random sequences of enqueue (plain, unique, scheduled), claim (with held tasks
+and re-sent request ids), heartbeat (handing tasks to run or not), complete and
+fail (handing the next held task to run), promote, move (retry / delete /
+cancel) and crash recovery with explicit ``now`` values run on the in-memory
+store and on a real ``redis-server``; after every step the store must equal a
+small pure-Python model (ids and scores per state), leases (owner and started
+mark) must exist exactly for active ids, payloads exactly for ids in some state,
+and a queue must be listed in its state's queue set exactly when it has tasks
+there.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-import redis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -32,7 +34,7 @@ from tiger_adapters.memory import MemoryTaskStore
 from tiger_adapters.redis import RedisTaskStore
 from tiger_core.errors import LeaseLost, TaskNotFound
 from tiger_core.model.execution import ExecutionRecord
-from tiger_core.model.state import TaskState
+from tiger_core.model.state import Takeover, TaskState
 from tiger_core.model.task import TaskData
 from tiger_core.ports import TaskStore
 
@@ -50,19 +52,25 @@ OWNERS = ("w1", "w2")
 UNIQUE_IDS = ("u0", "u1")
 RECORD = ExecutionRecord(exception_name="builtins:ValueError", host="h")
 times = st.integers(min_value=0, max_value=50).map(float)
+#: A lease in the model and as inspected: (owner, started).
+Lease = tuple[str, bool]
 
 
 class StoreMachine(RuleBasedStateMachine):
     """Drives one store and a model side by side (set ``make_store`` before use)."""
 
     make_store: Callable[[], TaskStore]
-    inspect: Callable[[TaskStore], tuple[dict[str, str], set[str]]]
+    inspect: Callable[[TaskStore], tuple[dict[str, Lease], set[str]]]
+    #: Steps run by all instances (the test checks that the machine ran).
+    steps = 0
 
     def __init__(self) -> None:
         super().__init__()
         self.store = type(self).make_store()
         self.zsets: dict[TaskState, dict[str, float]] = {s: {} for s in STATES}
-        self.owner: dict[str, str] = {}
+        self.owner: dict[str, Lease] = {}
+        self.last_claim: dict[str, tuple[str, list[str]]] = {}
+        self.requests = 0
         self.payload: dict[str, bool] = {}  # id -> unique
         self.now = 100.0
         self.fresh = 0
@@ -79,12 +87,26 @@ class StoreMachine(RuleBasedStateMachine):
         if not self.payload.get(task_id) or not self._in_any(task_id):
             self.payload.pop(task_id, None)
 
+    def _holds(self, task_id: str, owner: str) -> bool:
+        lease = self.owner.get(task_id)
+        return lease is not None and lease[0] == owner
+
     def _leave_active(self, task_id: str, owner: str) -> bool:
-        if self.owner.get(task_id) != owner or task_id not in self.zsets[ACTIVE]:
+        if not self._holds(task_id, owner) or task_id not in self.zsets[ACTIVE]:
             return False
         del self.zsets[ACTIVE][task_id]
         del self.owner[task_id]
         return True
+
+    def _then_start(self, data: st.DataObject, owner: str) -> tuple[str, str] | None:
+        """Draw the task a settle hands to run: one of ``owner``'s, or any, or none."""
+        picks = [None, *sorted(self.zsets[ACTIVE]), "missing"]
+        task_id = data.draw(st.sampled_from(picks))
+        return None if task_id is None else (Q, task_id)
+
+    def _start(self, then_start: tuple[str, str] | None, owner: str) -> None:
+        if then_start is not None and self._holds(then_start[1], owner):
+            self.owner[then_start[1]] = (owner, True)
 
     # -- rules -------------------------------------------------------------------
     @rule(delay=times, scheduled=st.booleans())
@@ -110,17 +132,55 @@ class StoreMachine(RuleBasedStateMachine):
         self.payload[task_id] = True
         self.zsets[state].setdefault(task_id, score)
 
-    @rule(limit=st.integers(1, 3), owner=st.sampled_from(OWNERS), retry=times)
-    def claim(self, limit: int, owner: str, retry: float) -> None:
-        """Claim the oldest queued ids; an id already active goes back to scheduled."""
+    @rule(
+        limit=st.integers(1, 3),
+        owner=st.sampled_from(OWNERS),
+        retry=times,
+        run_first=st.sampled_from([None, 0, 1, 2]),
+        resend=st.booleans(),
+    )
+    def claim(
+        self,
+        limit: int,
+        owner: str,
+        retry: float,
+        run_first: int | None,
+        resend: bool,
+    ) -> None:
+        """Claim the oldest queued ids; an id already active goes back to scheduled.
+
+        The first ``run_first`` claimed ids are handed to run, the others held.
+        With ``resend``, the owner's last claim that took something is sent again
+        with its request id: it answers the same ids and changes nothing.
+        """
         busy_at = self.now + retry
+        if resend and owner in self.last_claim:
+            request, ids = self.last_claim[owner]
+            again = self.store.claim(
+                Q,
+                limit=limit,
+                now=self.now,
+                owner=owner,
+                busy_retry_at=busy_at,
+                request_id=request,
+            )
+            assert ids == [task.id for task in again]
+            return
+        self.requests += 1
+        request = f"r{self.requests}"
         got = self.store.claim(
-            Q, limit=limit, now=self.now, owner=owner, busy_retry_at=busy_at
+            Q,
+            limit=limit,
+            now=self.now,
+            owner=owner,
+            busy_retry_at=busy_at,
+            run_first=run_first,
+            request_id=request,
         )
         oldest = sorted(self.zsets[QUEUED].items(), key=lambda kv: (kv[1], kv[0]))[
             :limit
         ]
-        expected = []
+        expected: list[str] = []
         for task_id, _ in oldest:
             del self.zsets[QUEUED][task_id]
             if task_id in self.zsets[ACTIVE]:
@@ -128,19 +188,23 @@ class StoreMachine(RuleBasedStateMachine):
                 self.zsets[SCHEDULED][task_id] = min(earlier, busy_at)
             else:
                 self.zsets[ACTIVE][task_id] = self.now
-                self.owner[task_id] = owner
+                started = run_first is None or len(expected) < run_first
+                self.owner[task_id] = (owner, started)
                 expected.append(task_id)
         assert expected == [task.id for task in got]
+        if expected:
+            self.last_claim[owner] = (request, expected)
 
-    @rule(owner=st.sampled_from(OWNERS))
-    def heartbeat(self, owner: str) -> None:
+    @rule(owner=st.sampled_from(OWNERS), start=st.booleans())
+    def heartbeat(self, owner: str, start: bool) -> None:
         """Heartbeat every active id on behalf of ``owner``; others come back lost."""
         ids = sorted(self.zsets[ACTIVE])
-        lost = self.store.heartbeat(Q, ids, now=self.now, owner=owner)
+        lost = self.store.heartbeat(Q, ids, now=self.now, owner=owner, start=start)
         for task_id in ids:
-            if self.owner.get(task_id) == owner:
+            if self._holds(task_id, owner):
                 self.zsets[ACTIVE][task_id] = self.now
-        assert sorted(i for i in ids if self.owner.get(i) != owner) == sorted(lost)
+                self.owner[task_id] = (owner, start or self.owner[task_id][1])
+        assert sorted(i for i in ids if not self._holds(i, owner)) == sorted(lost)
 
     @rule(data=st.data(), owner=st.sampled_from(OWNERS))
     def complete(self, data: st.DataObject, owner: str) -> None:
@@ -148,12 +212,14 @@ class StoreMachine(RuleBasedStateMachine):
         if not self.zsets[ACTIVE]:
             return
         task_id = data.draw(st.sampled_from(sorted(self.zsets[ACTIVE])))
+        then_start = self._then_start(data, owner)
         if not self._leave_active(task_id, owner):
             with pytest.raises(LeaseLost):
-                self.store.complete(Q, task_id, owner=owner)
+                self.store.complete(Q, task_id, owner=owner, then_start=then_start)
             return
-        self.store.complete(Q, task_id, owner=owner)
+        self.store.complete(Q, task_id, owner=owner, then_start=then_start)
         self._forget(task_id)
+        self._start(then_start, owner)
 
     @rule(
         data=st.data(),
@@ -169,6 +235,7 @@ class StoreMachine(RuleBasedStateMachine):
             return
         task_id = data.draw(st.sampled_from(sorted(self.zsets[ACTIVE])))
         score = self.now + delay
+        then_start = self._then_start(data, owner)
 
         def call() -> None:
             self.store.fail(
@@ -179,6 +246,7 @@ class StoreMachine(RuleBasedStateMachine):
                 to_state=to,
                 score=score,
                 keep_executions=None,
+                then_start=then_start,
             )
 
         if not self._leave_active(task_id, owner):
@@ -190,6 +258,7 @@ class StoreMachine(RuleBasedStateMachine):
             self._forget(task_id)
         else:
             self.zsets[to][task_id] = score
+        self._start(then_start, owner)
 
     @rule(limit=st.integers(1, 3))
     def promote_due(self, limit: int) -> None:
@@ -242,7 +311,11 @@ class StoreMachine(RuleBasedStateMachine):
     def reclaim_expired(
         self, data: st.DataObject, age: float, to: TaskState | None
     ) -> None:
-        """Crash recovery with an explicit cutoff: only a still-stale lease is taken."""
+        """Crash recovery with an explicit cutoff: only a still-stale lease is taken.
+
+        A held task that never started goes back to queued (scored with its
+        heartbeat) whatever the caller asked; a started one goes where asked.
+        """
         if not self.zsets[ACTIVE]:
             return
         task_id = data.draw(st.sampled_from(sorted(self.zsets[ACTIVE])))
@@ -250,12 +323,18 @@ class StoreMachine(RuleBasedStateMachine):
         taken = self.store.reclaim_expired(
             Q, task_id, cutoff=cutoff, record=RECORD, to_state=to, score=self.now
         )
-        stale = self.zsets[ACTIVE][task_id] <= cutoff
-        assert stale == taken
-        if not stale:
+        heartbeat = self.zsets[ACTIVE][task_id]
+        held = not self.owner[task_id][1]
+        if heartbeat > cutoff:
+            assert Takeover.NONE == taken
             return
         del self.zsets[ACTIVE][task_id]
         del self.owner[task_id]
+        if held:
+            assert Takeover.REQUEUED_UNSTARTED == taken
+            self.zsets[QUEUED].setdefault(task_id, heartbeat)
+            return
+        assert Takeover.TAKEN_OVER == taken
         if to is None:
             self._forget(task_id)
         elif to is QUEUED:
@@ -271,14 +350,17 @@ class StoreMachine(RuleBasedStateMachine):
     # -- invariants ------------------------------------------------------------
     @invariant()
     def store_equals_model(self) -> None:
-        """Ids and scores per state, owners, payloads and queue sets match the model."""
+        """Ids and scores per state, leases, payloads and queue sets match the model.
+
+        A queue is listed in a state's queue set exactly when it has tasks there.
+        """
+        type(self).steps += 1
         for state in STATES:
             total, page = self.store.list_tasks(Q, state, limit=1000)
             actual = {task.id: task.score for task in page}
             assert self.zsets[state] == actual, state
             assert len(actual) == total == self.store.count(Q, state)
-            if actual:
-                assert Q in self.store.queue_names(state), state
+            assert bool(actual) == (Q in self.store.queue_names(state)), state
         # A plain id is never both queued and active; a unique id may be (TaskTiger:
         # re-queued while its twin runs; claim then parks it in scheduled).
         both = set(self.zsets[QUEUED]) & set(self.zsets[ACTIVE])
@@ -290,19 +372,27 @@ class StoreMachine(RuleBasedStateMachine):
         assert in_states == payloads
 
 
-def _memory_inspect(store: TaskStore) -> tuple[dict[str, str], set[str]]:
+def _memory_inspect(store: TaskStore) -> tuple[dict[str, Lease], set[str]]:
     assert isinstance(store, MemoryTaskStore)
-    owners = {task_id: owner for (queue, task_id), owner in store._owners.items()}
-    return owners, set(store._payloads)
+    leases = {}
+    for task_id in store.list_tasks(Q, ACTIVE)[1]:
+        lease = store._leases.get(Q, task_id.id)
+        assert lease is not None
+        leases[task_id.id] = (lease.owner, lease.started)
+    return leases, set(store._payloads)
 
 
-def _redis_inspect(store: TaskStore) -> tuple[dict[str, str], set[str]]:
+def _redis_inspect(store: TaskStore) -> tuple[dict[str, Lease], set[str]]:
     assert isinstance(store, RedisTaskStore)
     client = store.client
     keys = [str(k) for k in client.keys("t:task:*")]
     payloads = {k.split(":", 2)[2] for k in keys if k.count(":") == 2}
-    owners = client.hgetall(f"t:owner:{Q}")
-    return {str(k): str(v) for k, v in owners.items()}, payloads
+    leases: dict[str, Lease] = {}
+    for task_id, record in client.hgetall(f"t:owner:{Q}").items():
+        owner, score, mark = str(record).split("|")
+        assert float(score) == client.zscore(f"t:active:{Q}", task_id)
+        leases[str(task_id)] = (owner, mark == "r")
+    return leases, payloads
 
 
 def _run(name: str, machine: type[StoreMachine], examples: int) -> dict[str, Any]:
@@ -347,6 +437,9 @@ def test_p1_state_machine_memory_and_redis(server: RedisServer) -> None:
         "P1",
         "Hypothesis state machine over TaskStore (memory + real Redis)",
         **figures,
+        memory_steps=OnMemory.steps,
+        redis_steps=OnRedis.steps,
         counterexample="none",
     )
-    assert isinstance(client, redis.Redis)
+    assert OnMemory.steps > 150
+    assert OnRedis.steps > 60

@@ -13,6 +13,7 @@ import pytest
 from tests.contract.task_store_batch import BatchContract
 from tests.contract.task_store_claims import ClaimQueuesContract
 from tests.contract.task_store_defer import DeferContract
+from tests.contract.task_store_leases import LeaseContract
 from tests.contract.task_store_limits import TaskStoreLimitsContract
 from tests.contract.task_store_runtime import RuntimeContract
 from tiger_core.errors import LeaseLost, TaskNotFound
@@ -58,6 +59,7 @@ class TaskStoreContract(
     TaskStoreLimitsContract,
     BatchContract,
     ClaimQueuesContract,
+    LeaseContract,
 ):
     """Tests that every TaskStore adapter must pass."""
 

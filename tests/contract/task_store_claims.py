@@ -1,4 +1,4 @@
-"""TaskStore contract: claims over several queues and the ``others_held`` hint."""
+"""TaskStore contract: claims over several queues."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def claim_queues(
 
 
 class ClaimQueuesContract:
-    """``claim_queues``: one claim over several queues; ``complete(others_held)``."""
+    """``claim_queues``: one claim over several queues."""
 
     def test_claim_queues_visits_in_order_up_to_each_limit(
         self, store: TaskStore
@@ -116,17 +116,3 @@ class ClaimQueuesContract:
         assert [] == claim_queues(store, ("a", 1), limit=0)
         assert [] == claim_queues(store, limit=3)
         assert 1 == store.count("a", QUEUED)
-
-    def test_complete_with_others_held_keeps_the_state_exact(
-        self, store: TaskStore
-    ) -> None:
-        """The hint changes nothing visible; the last completion empties active."""
-        fill(store, "a", "a1", "a2")
-        claim_queues(store, ("a", 2), limit=2)
-
-        store.complete("a", "a1", owner="w1", unique=False, others_held=True)
-        between = (store.count("a", ACTIVE), store.queue_names(ACTIVE))
-        store.complete("a", "a2", owner="w1", unique=False)
-
-        assert (1, {"a"}) == between
-        assert (0, set()) == (store.count("a", ACTIVE), store.queue_names(ACTIVE))

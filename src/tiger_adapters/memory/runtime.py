@@ -10,9 +10,10 @@ import threading
 from typing import Protocol
 
 from tiger_adapters.codec import encode_record, encode_task
+from tiger_adapters.memory.leases import LeaseBook
 from tiger_adapters.memory.signal import MemoryActivity, MemoryWorkSignal
 from tiger_core.model.execution import ExecutionRecord
-from tiger_core.model.state import TaskState
+from tiger_core.model.state import Takeover, TaskState
 from tiger_core.model.task import StoredTask, TaskData
 
 
@@ -23,7 +24,7 @@ class _Internals(Protocol):
     _payloads: dict[str, str]
     _executions: dict[str, list[str]]
     _counts: dict[str, int]
-    _owners: dict[tuple[str, str], str]
+    _leases: LeaseBook
     _throttles: dict[str, float]
     _activity: MemoryActivity
 
@@ -31,6 +32,7 @@ class _Internals(Protocol):
     def _score(self, state: TaskState, queue: str, task_id: str) -> float | None: ...
     def _drop(self, queue: str, task_id: str, *, from_state: TaskState) -> None: ...
     def _leave_active(self, queue: str, task_id: str) -> None: ...
+    def _owner_of(self, queue: str, task_id: str) -> str | None: ...
     def _stored(
         self, queue: str, state: TaskState, task_id: str, executions: int
     ) -> StoredTask: ...
@@ -55,7 +57,7 @@ class MemoryRuntimeOps:
             )[: max(limit, 0)]
             return [
                 self._stored(queue, TaskState.ACTIVE, i, 0).model_copy(
-                    update={"owner": self._owners.get((queue, i))}
+                    update={"owner": self._owner_of(queue, i)}
                 )
                 for i in ids
             ]
@@ -69,13 +71,19 @@ class MemoryRuntimeOps:
         record: ExecutionRecord | None,
         to_state: TaskState | None,
         score: float,
-    ) -> bool:
+    ) -> Takeover:
         """See :meth:`tiger_core.ports.TaskStore.reclaim_expired`."""
         encoded = None if record is None else encode_record(record)
         with self._lock:
             heartbeat = self._score(TaskState.ACTIVE, queue, task_id)
             if heartbeat is None or heartbeat > cutoff:
-                return False
+                return Takeover.NONE
+            lease = self._leases.get(queue, task_id)
+            if lease is not None and not lease.started and lease.score == heartbeat:
+                self._leave_active(queue, task_id)
+                self._zset(TaskState.QUEUED, queue).setdefault(task_id, heartbeat)
+                self._activity.announce(queue)
+                return Takeover.REQUEUED_UNSTARTED
             if encoded is not None:
                 self._executions.setdefault(task_id, []).append(encoded)
                 self._counts[task_id] = self._counts.get(task_id, 0) + 1
@@ -87,7 +95,21 @@ class MemoryRuntimeOps:
                 self._activity.announce(queue)
             else:
                 self._zset(to_state, queue)[task_id] = score
-            return True
+            return Takeover.TAKEN_OVER
+
+    def sweep_leases(self: _Internals, queue: str, *, limit: int) -> int:
+        """See :meth:`tiger_core.ports.TaskStore.sweep_leases` (all at once)."""
+        del limit
+        with self._lock:
+            return self._leases.sweep(queue, self._zset(TaskState.ACTIVE, queue))
+
+    def _owner_of(self: _Internals, queue: str, task_id: str) -> str | None:
+        lease = self._leases.get(queue, task_id)
+        return None if lease is None else lease.owner
+
+    def uptime(self: _Internals) -> float | None:
+        """See :meth:`tiger_core.ports.TaskStore.uptime`: unknown (it never stops)."""
+        return None
 
     def queue_periodic(
         self: _Internals, task: TaskData, *, queue: str, when: float, owner: str | None
@@ -99,7 +121,7 @@ class MemoryRuntimeOps:
             if any(self._score(s, queue, task.id) is not None for s in pending):
                 return False
             if self._score(TaskState.ACTIVE, queue, task.id) is not None and (
-                owner is None or self._owners.get((queue, task.id)) != owner
+                owner is None or self._owner_of(queue, task.id) != owner
             ):
                 return False
             self._payloads[task.id] = payload

@@ -13,8 +13,10 @@ from tiger_adapters.codec import (
     patch_payload,
     queue_full,
 )
+from tiger_adapters.memory.claims import MemoryClaimOps
+from tiger_adapters.memory.leases import LeaseBook
 from tiger_adapters.memory.runtime import MemoryRuntimeOps
-from tiger_core.errors import LeaseLost, QueueFullException, TaskNotFound
+from tiger_core.errors import QueueFullException, TaskNotFound
 from tiger_core.model.batch import NewTask
 from tiger_core.model.execution import ExecutionRecord
 from tiger_core.model.state import TaskState
@@ -25,7 +27,7 @@ _Zset = dict[str, float]
 _SIZED = (TaskState.QUEUED, TaskState.SCHEDULED, TaskState.ACTIVE)
 
 
-class MemoryTaskStore(MemoryRuntimeOps):
+class MemoryTaskStore(MemoryClaimOps, MemoryRuntimeOps):
     """A TaskStore kept in process memory.
 
     Every method runs under one re-entrant lock, which makes it atomic. Payloads and
@@ -41,7 +43,7 @@ class MemoryTaskStore(MemoryRuntimeOps):
         self._payloads: dict[str, str] = {}
         self._executions: dict[str, list[str]] = {}
         self._counts: dict[str, int] = {}
-        self._owners: dict[tuple[str, str], str] = {}
+        self._leases = LeaseBook()
         self._init_runtime()
 
     # -- helpers ---------------------------------------------------------------
@@ -80,11 +82,6 @@ class MemoryTaskStore(MemoryRuntimeOps):
         self._counts.pop(task_id, None)
         if payload:
             self._payloads.pop(task_id, None)
-
-    def _check_owner(self, queue: str, task_id: str, owner: str) -> None:
-        active = self._score(TaskState.ACTIVE, queue, task_id) is not None
-        if not active or self._owners.get((queue, task_id)) != owner:
-            raise LeaseLost(f"task {task_id} in queue {queue!r} is not held by {owner}")
 
     def _stored(
         self, queue: str, state: TaskState, task_id: str, executions: int
@@ -159,78 +156,6 @@ class MemoryTaskStore(MemoryRuntimeOps):
                     written.append(True)
         return written
 
-    def claim(
-        self,
-        queue: str,
-        *,
-        limit: int,
-        now: float,
-        owner: str,
-        busy_retry_at: float,
-    ) -> list[StoredTask]:
-        """See :meth:`tiger_core.ports.TaskStore.claim`."""
-        with self._lock:
-            claimed = self._claim(queue, limit, now, owner, busy_retry_at)
-            return [self._stored(queue, TaskState.ACTIVE, i, 0) for i in claimed]
-
-    def claim_queues(
-        self,
-        queues: Sequence[tuple[str, int]],
-        *,
-        limit: int,
-        now: float,
-        owner: str,
-        busy_retry_at: float,
-    ) -> list[list[StoredTask]]:
-        """See :meth:`tiger_core.ports.TaskStore.claim_queues`."""
-        visited: list[list[StoredTask]] = []
-        remaining = limit
-        with self._lock:
-            for queue, size in queues:
-                if remaining <= 0:
-                    break
-                want = min(size, remaining)
-                ids = self._claim(queue, want, now, owner, busy_retry_at)
-                remaining -= len(ids)
-                visited.append(
-                    [self._stored(queue, TaskState.ACTIVE, i, 0) for i in ids]
-                )
-        return visited
-
-    def _claim(
-        self, queue: str, limit: int, now: float, owner: str, busy_retry_at: float
-    ) -> list[str]:
-        """Claim up to ``limit`` of the oldest ids of ``queue`` (under the lock)."""
-        queued = self._zsets.get((TaskState.QUEUED, queue), {})
-        ids = sorted(queued, key=lambda i: (queued[i], i))[: max(limit, 0)]
-        claimed: list[str] = []
-        for task_id in ids:
-            self._remove(TaskState.QUEUED, queue, task_id)
-            if self._score(TaskState.ACTIVE, queue, task_id) is not None:
-                scheduled = self._zset(TaskState.SCHEDULED, queue)
-                due = scheduled.get(task_id, busy_retry_at)
-                scheduled[task_id] = min(due, busy_retry_at)
-                continue
-            self._zset(TaskState.ACTIVE, queue)[task_id] = now
-            self._owners[(queue, task_id)] = owner
-            claimed.append(task_id)
-        return claimed
-
-    def heartbeat(
-        self, queue: str, task_ids: Sequence[str], *, now: float, owner: str
-    ) -> list[str]:
-        """See :meth:`tiger_core.ports.TaskStore.heartbeat`."""
-        lost: list[str] = []
-        with self._lock:
-            for task_id in task_ids:
-                try:
-                    self._check_owner(queue, task_id, owner)
-                except LeaseLost:
-                    lost.append(task_id)
-                    continue
-                self._zset(TaskState.ACTIVE, queue)[task_id] = now
-        return lost
-
     def complete(
         self,
         queue: str,
@@ -238,18 +163,19 @@ class MemoryTaskStore(MemoryRuntimeOps):
         *,
         owner: str,
         unique: bool | None = None,
-        others_held: bool = False,
+        then_start: tuple[str, str] | None = None,
     ) -> None:
         """See :meth:`tiger_core.ports.TaskStore.complete` (reads its own payload)."""
-        del unique, others_held  # the payload tells; queue_names is always exact
+        del unique  # the payload tells
         with self._lock:
             self._check_owner(queue, task_id, owner)
             self._leave_active(queue, task_id)
             self._drop(queue, task_id, from_state=TaskState.ACTIVE)
+            self._start_next(then_start, owner)
 
     def _leave_active(self, queue: str, task_id: str) -> None:
         self._remove(TaskState.ACTIVE, queue, task_id)
-        self._owners.pop((queue, task_id), None)
+        self._leases.drop(queue, task_id)
 
     def fail(  # noqa: PLR0913 - keyword-only inputs of one atomic operation
         self,
@@ -261,6 +187,7 @@ class MemoryTaskStore(MemoryRuntimeOps):
         to_state: TaskState | None,
         score: float,
         keep_executions: int | None,
+        then_start: tuple[str, str] | None = None,
     ) -> None:
         """See :meth:`tiger_core.ports.TaskStore.fail`."""
         encoded = encode_record(record)
@@ -276,6 +203,7 @@ class MemoryTaskStore(MemoryRuntimeOps):
             self._leave_active(queue, task_id)
             if to_state is None:
                 self._drop(queue, task_id, from_state=TaskState.ACTIVE)
+            self._start_next(then_start, owner)
 
     def move(
         self,
@@ -299,7 +227,7 @@ class MemoryTaskStore(MemoryRuntimeOps):
                 self._announce(queue)
             self._remove(from_state, queue, task_id)
             if from_state is TaskState.ACTIVE:
-                self._owners.pop((queue, task_id), None)
+                self._leases.drop(queue, task_id)
             if to_state is None:
                 self._drop(queue, task_id, from_state=from_state)
 

@@ -24,7 +24,7 @@ class _Internals(Protocol):
     _keys: KeySchema
     _scripts: Scripts
 
-    def claim_queues(
+    def claim_queues(  # noqa: PLR0913 - the port's signature
         self,
         queues: Sequence[tuple[str, int]],
         *,
@@ -32,13 +32,15 @@ class _Internals(Protocol):
         now: float,
         owner: str,
         busy_retry_at: float,
+        run_first: int | None = None,
+        request_id: str | None = None,
     ) -> list[list[StoredTask]]: ...
 
 
 class RedisClaimOps:
     """``claim``, ``claim_queues`` and ``heartbeat`` of the Redis store."""
 
-    def claim(
+    def claim(  # noqa: PLR0913 - the port's signature
         self: _Internals,
         queue: str,
         *,
@@ -46,6 +48,8 @@ class RedisClaimOps:
         now: float,
         owner: str,
         busy_retry_at: float,
+        run_first: int | None = None,
+        request_id: str | None = None,
     ) -> list[StoredTask]:
         """See :meth:`tiger_core.ports.TaskStore.claim`."""
         visited = self.claim_queues(
@@ -54,10 +58,12 @@ class RedisClaimOps:
             now=now,
             owner=owner,
             busy_retry_at=busy_retry_at,
+            run_first=run_first,
+            request_id=request_id,
         )
         return visited[0] if visited else []
 
-    def claim_queues(
+    def claim_queues(  # noqa: PLR0913 - the port's signature
         self: _Internals,
         queues: Sequence[tuple[str, int]],
         *,
@@ -65,10 +71,18 @@ class RedisClaimOps:
         now: float,
         owner: str,
         busy_retry_at: float,
+        run_first: int | None = None,
+        request_id: str | None = None,
     ) -> list[list[StoredTask]]:
         """See :meth:`tiger_core.ports.TaskStore.claim_queues`."""
         visited = self._scripts.claim_queues(
-            queues, limit=limit, now=now, owner=owner, busy_retry_at=busy_retry_at
+            queues,
+            limit=limit,
+            now=now,
+            owner=owner,
+            busy_retry_at=busy_retry_at,
+            run_first=run_first,
+            request_id=request_id,
         )
         pairs = zip(queues, visited, strict=False)  # unvisited queues are left out
         claims = [(queue, ids) for (queue, _), ids in pairs]
@@ -81,6 +95,9 @@ class RedisClaimOps:
         *,
         now: float,
         owner: str,
+        start: bool = False,
     ) -> list[str]:
         """See :meth:`tiger_core.ports.TaskStore.heartbeat`."""
-        return self._scripts.heartbeat_tasks(queue, task_ids, now=now, owner=owner)
+        return self._scripts.heartbeat_tasks(
+            queue, task_ids, now=now, owner=owner, start=start
+        )

@@ -66,6 +66,10 @@ class KeySchema:
         """Return ``P:owner:<queue>``, the owner token of each active task."""
         return f"{self.prefix}:owner:{queue}"
 
+    def claim_reply(self, owner: str) -> str:
+        """Return ``P:claim:<owner>``, the owner's last claim answer (for a re-send)."""
+        return f"{self.prefix}:claim:{owner}"
+
     def activity(self) -> str:
         """Return ``P:activity``, the channel announcing queues with new work."""
         return f"{self.prefix}:activity"

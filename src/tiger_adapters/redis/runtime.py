@@ -18,9 +18,10 @@ from tiger_adapters import codec
 from tiger_adapters.redis.keys import KeySchema
 from tiger_adapters.redis.lua_files import LuaScript, register_scripts
 from tiger_adapters.redis.reads import build_tasks, queue_reads
+from tiger_adapters.redis.scripts import Scripts
 from tiger_adapters.redis.signal import RedisWorkSignal
 from tiger_core.model.execution import ExecutionRecord
-from tiger_core.model.state import TaskState
+from tiger_core.model.state import Takeover, TaskState
 from tiger_core.model.task import StoredTask, TaskData
 
 #: The script files of the runtime operations.
@@ -30,6 +31,16 @@ RUNTIME_SCRIPT_NAMES: tuple[str, ...] = (
     "release_throttle",
 )
 _STATES = (TaskState.ACTIVE, TaskState.QUEUED, TaskState.SCHEDULED, TaskState.ERROR)
+
+
+def lease_owner(record: str | None) -> str | None:
+    """The owner token of a lease record (``lua/lib/lease.lua``), or None."""
+    if record is None:
+        return None
+    token, bar, _ = record.rpartition("|")
+    if bar and record[-1] in "rh":
+        return token.rpartition("|")[0] or record
+    return record
 
 
 def load_runtime_scripts(client: redis.Redis) -> dict[str, LuaScript]:
@@ -43,6 +54,8 @@ class _Internals(Protocol):
     _publish: bool
     _runtime_scripts: dict[str, LuaScript]
     _throttle_tokens: dict[str, str]
+    _sweep_cursors: dict[str, str]
+    _scripts: Scripts
 
 
 class RedisRuntimeOps:
@@ -51,6 +64,7 @@ class RedisRuntimeOps:
     def _init_runtime(self: _Internals) -> None:
         self._runtime_scripts = load_runtime_scripts(self._client)
         self._throttle_tokens: dict[str, str] = {}
+        self._sweep_cursors: dict[str, str] = {}
 
     def expired(
         self: _Internals, queue: str, *, cutoff: float, limit: int
@@ -72,7 +86,7 @@ class RedisRuntimeOps:
         owners, *replies = pipe.execute()
         tasks = build_tasks(queue, TaskState.ACTIVE, ids, scores, replies)
         return [
-            task.model_copy(update={"owner": owner})
+            task.model_copy(update={"owner": lease_owner(owner)})
             for task, owner in zip(tasks, owners, strict=True)
         ]
 
@@ -85,7 +99,7 @@ class RedisRuntimeOps:
         record: ExecutionRecord | None,
         to_state: TaskState | None,
         score: float,
-    ) -> bool:
+    ) -> Takeover:
         """See :meth:`tiger_core.ports.TaskStore.reclaim_expired`."""
         k = self._keys
         keys = [
@@ -106,7 +120,25 @@ class RedisRuntimeOps:
             repr(score),
             "1" if self._publish else "0",
         ]
-        return bool(self._runtime_scripts["reclaim_expired"](keys=keys, args=args))
+        return Takeover(
+            int(self._runtime_scripts["reclaim_expired"](keys=keys, args=args))
+        )
+
+    def sweep_leases(self: _Internals, queue: str, *, limit: int) -> int:
+        """See :meth:`tiger_core.ports.TaskStore.sweep_leases` (one HSCAN page)."""
+        cursor = self._sweep_cursors.pop(queue, "0")
+        following, dropped = self._scripts.sweep_leases(
+            queue, cursor=cursor, count=limit
+        )
+        if following != "0":
+            self._sweep_cursors[queue] = following
+        return dropped
+
+    def uptime(self: _Internals) -> float | None:
+        """See :meth:`tiger_core.ports.TaskStore.uptime` (``INFO server``)."""
+        info = self._client.info("server")
+        value = info.get("uptime_in_seconds")
+        return None if value is None else float(value)
 
     def queue_periodic(
         self: _Internals, task: TaskData, *, queue: str, when: float, owner: str | None

@@ -38,7 +38,13 @@ SCRIPT_NAMES: tuple[str, ...] = (
     "promote_due",
     "update_scheduled_time",
     "defer_task",
+    "sweep_leases",
 )
+
+#: Milliseconds a claim's answer is kept for a re-send of the same request
+#: (``claim_tasks.lua``): longer than any outage a worker rides out while it
+#: still holds the leases of what it claimed.
+CLAIM_REPLY_TTL_MS = 600_000
 
 #: The state order of the per-queue zsets and state sets in the shared KEYS layout.
 _LAYOUT_STATES: tuple[TaskState, ...] = (
@@ -187,7 +193,7 @@ class Scripts:
         )
         return visited[0] if visited else []
 
-    def claim_queues(
+    def claim_queues(  # noqa: PLR0913 - mirrors the script's ARGV
         self,
         queues: Sequence[tuple[str, int]],
         *,
@@ -195,8 +201,13 @@ class Scripts:
         now: float,
         owner: str,
         busy_retry_at: float,
+        run_first: int | None = None,
+        request_id: str | None = None,
     ) -> list[list[str]]:
         """Run ``claim_tasks.lua`` over (queue, limit) pairs, visited in order.
+
+        ``run_first`` of the claimed ids are marked as handed to run (None: all);
+        a repeated ``request_id`` returns the first answer (see the script).
 
         Returns:
             The claimed ids of each visited queue, oldest first; the queues after
@@ -209,8 +220,17 @@ class Scripts:
             k.state_set(TaskState.QUEUED),
             k.state_set(TaskState.ACTIVE),
             k.state_set(TaskState.SCHEDULED),
+            k.claim_reply(owner),
         ]
-        args: list[Any] = [limit, repr(now), owner, repr(busy_retry_at)]
+        args: list[Any] = [
+            limit,
+            repr(now),
+            owner,
+            repr(busy_retry_at),
+            limit if run_first is None else max(run_first, 0),
+            request_id or "",
+            CLAIM_REPLY_TTL_MS,
+        ]
         for queue, size in queues:
             keys += [
                 k.state_zset(TaskState.QUEUED, queue),
@@ -223,7 +243,13 @@ class Scripts:
         return [[str(task_id) for task_id in ids] for ids in visited]
 
     def heartbeat_tasks(
-        self, queue: str, task_ids: Sequence[str], *, now: float, owner: str
+        self,
+        queue: str,
+        task_ids: Sequence[str],
+        *,
+        now: float,
+        owner: str,
+        start: bool = False,
     ) -> list[str]:
         """Run ``heartbeat_tasks.lua``; return the ids ``owner`` no longer holds."""
         if not task_ids:
@@ -232,8 +258,16 @@ class Scripts:
             self._keys.state_zset(TaskState.ACTIVE, queue),
             self._keys.owners(queue),
         ]
-        args = [repr(now), owner, *task_ids]
+        args = [repr(now), owner, _flag(start), *task_ids]
         return [str(task_id) for task_id in self._run("heartbeat_tasks", keys, args)]
+
+    def _next_keys(self, queue: str, then_start: tuple[str, str] | None) -> list[str]:
+        """KEYS 13-14 of complete/fail_task: the next task's active zset and leases."""
+        next_queue = queue if then_start is None else then_start[0]
+        return [
+            self._keys.state_zset(TaskState.ACTIVE, next_queue),
+            self._keys.owners(next_queue),
+        ]
 
     def complete_task(
         self,
@@ -242,12 +276,12 @@ class Scripts:
         *,
         owner: str,
         unique: bool | None = None,
-        others_held: bool = False,
+        then_start: tuple[str, str] | None = None,
     ) -> None:
         """Run ``complete_task.lua`` (raises ResponseError ``LEASE_LOST``)."""
-        keys = self._task_keys(queue, task_id)
+        keys = [*self._task_keys(queue, task_id), *self._next_keys(queue, then_start)]
         flag = "" if unique is None else _flag(unique)
-        args = [task_id, queue, owner, flag, _flag(others_held)]
+        args = [task_id, queue, owner, flag, then_start[1] if then_start else ""]
         self._run("complete_task", keys, args)
 
     def fail_task(  # noqa: PLR0913 - mirrors the script's ARGV
@@ -260,10 +294,20 @@ class Scripts:
         keep: int,
         to_state: TaskState | None,
         score: float,
+        then_start: tuple[str, str] | None = None,
     ) -> None:
         """Run ``fail_task.lua`` (raises ResponseError ``LEASE_LOST``)."""
-        keys = self._task_keys(queue, task_id)
-        args = [task_id, queue, owner, record, keep, _state_arg(to_state), repr(score)]
+        keys = [*self._task_keys(queue, task_id), *self._next_keys(queue, then_start)]
+        args = [
+            task_id,
+            queue,
+            owner,
+            record,
+            keep,
+            _state_arg(to_state),
+            repr(score),
+            then_start[1] if then_start else "",
+        ]
         self._run("fail_task", keys, args)
 
     def move_task(
@@ -314,3 +358,12 @@ class Scripts:
             k.owners(queue),
         ]
         self._run("defer_task", keys, [task_id, queue, owner, repr(score)])
+
+    def sweep_leases(self, queue: str, *, cursor: str, count: int) -> tuple[str, int]:
+        """Run ``sweep_leases.lua``: (next HSCAN cursor, lease records dropped)."""
+        keys = [
+            self._keys.owners(queue),
+            self._keys.state_zset(TaskState.ACTIVE, queue),
+        ]
+        following, dropped = self._run("sweep_leases", keys, [cursor, count])
+        return str(following), int(dropped)

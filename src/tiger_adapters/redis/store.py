@@ -239,12 +239,12 @@ class RedisTaskStore(RedisClaimOps, RedisRuntimeOps):
         *,
         owner: str,
         unique: bool | None = None,
-        others_held: bool = False,
+        then_start: tuple[str, str] | None = None,
     ) -> None:
         """Remove a successfully executed task from ``active``."""
         with _lease_errors():
             self._scripts.complete_task(
-                queue, task_id, owner=owner, unique=unique, others_held=others_held
+                queue, task_id, owner=owner, unique=unique, then_start=then_start
             )
 
     def fail(  # noqa: PLR0913 - the port's signature
@@ -257,6 +257,7 @@ class RedisTaskStore(RedisClaimOps, RedisRuntimeOps):
         to_state: TaskState | None,
         score: float,
         keep_executions: int | None,
+        then_start: tuple[str, str] | None = None,
     ) -> None:
         """Append a failed execution and move the task out of ``active``."""
         if to_state is TaskState.ACTIVE:
@@ -270,6 +271,7 @@ class RedisTaskStore(RedisClaimOps, RedisRuntimeOps):
                 keep=max(keep_executions or 0, 0),
                 to_state=to_state,
                 score=score,
+                then_start=then_start,
             )
 
     def move(

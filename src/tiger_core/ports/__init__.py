@@ -7,7 +7,13 @@ except :class:`Clock` itself.
 """
 
 from tiger_core.ports.locks import LockStore
-from tiger_core.ports.runtime import Clock, ErrorReporter, Executor, WorkSignal
+from tiger_core.ports.runtime import (
+    Clock,
+    ErrorReporter,
+    Executor,
+    Persist,
+    WorkSignal,
+)
 from tiger_core.ports.storage import TaskStore
 
 __all__ = [
@@ -15,6 +21,7 @@ __all__ = [
     "ErrorReporter",
     "Executor",
     "LockStore",
+    "Persist",
     "TaskStore",
     "WorkSignal",
 ]

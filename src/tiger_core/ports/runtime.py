@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from tiger_core.model.execution import (
     ExecutionRecord,
@@ -11,6 +11,25 @@ from tiger_core.model.execution import (
     ExecutionRequest,
 )
 from tiger_core.model.task import StoredTask
+
+T = TypeVar("T")
+
+
+class Persist(Protocol):
+    """Runs one storage call of a worker through a storage outage.
+
+    The worker holds claimed tasks across the call (a finished task's outcome, a
+    claim that may have been taken, the next task's lease): giving up on a
+    transient failure would leave them to crash recovery. An implementation
+    retries the call while the storage is unreachable, with backoff, and
+    re-raises the last failure only once the worker must stop. Errors that are
+    not about reachability (``LeaseLost``, bad input) are raised at once. Owner-
+    checked store calls make a late or repeated call safe.
+    """
+
+    def __call__(self, action: Callable[[], T], /) -> T:
+        """Call ``action`` until it gets through; return its result."""
+        ...
 
 
 class Executor(Protocol):

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from tiger_core.model.batch import NewTask
 from tiger_core.model.execution import ExecutionRecord
-from tiger_core.model.state import TaskState
+from tiger_core.model.state import Takeover, TaskState
 from tiger_core.model.task import StoredTask, TaskData
 from tiger_core.ports.runtime import WorkSignal
 
@@ -73,7 +73,7 @@ class TaskStore(Protocol):
         """
         ...
 
-    def claim(
+    def claim(  # noqa: PLR0913 - keyword-only inputs of one atomic operation
         self,
         queue: str,
         *,
@@ -81,21 +81,38 @@ class TaskStore(Protocol):
         now: float,
         owner: str,
         busy_retry_at: float,
+        run_first: int | None = None,
+        request_id: str | None = None,
     ) -> list[StoredTask]:
         """Move up to ``limit`` of the oldest queued ids to ``active``, atomically.
 
-        Each claimed id is owned by ``owner`` and scored ``now`` in ``active``;
+        Each claimed id is leased to ``owner`` and scored ``now`` in ``active``;
         the score is its heartbeat, and a task whose heartbeat is older than the
-        lease timeout may be taken over by crash recovery. An id that is already
-        active (a unique task whose twin runs) is not claimed: it moves to
-        ``scheduled`` at ``busy_retry_at`` (or keeps an earlier due time). The
-        payloads and executions counts are returned too (read right after the
-        atomic move; Redis needs a second round trip); a missing or undecodable
-        payload is returned with ``data=None`` and ``problem`` set, never raised.
+        lease timeout may be taken over by crash recovery. The lease is tied to
+        this claim: once the id is claimed again by anyone (even a worker that
+        knows nothing of leases and re-scores it), ``owner`` no longer holds it.
+
+        The first ``run_first`` claimed ids (None: all) are handed to run; the
+        others are *held*: they wait behind them, and crash recovery puts a held
+        task back in ``queued`` with no record (it never started). A held task is
+        handed to run by :meth:`heartbeat` with ``start=True`` or by the
+        ``then_start`` of the settle before it.
+
+        ``request_id`` makes the call safe to send again: a call repeating the
+        request id of ``owner``'s last claim that took something returns that
+        claim's tasks and claims nothing more (a client re-sending a call whose
+        reply was lost).
+
+        An id that is already active (a unique task whose twin runs) is not
+        claimed: it moves to ``scheduled`` at ``busy_retry_at`` (or keeps an
+        earlier due time). The payloads and executions counts are returned too
+        (read right after the atomic move; Redis needs a second round trip); a
+        missing or undecodable payload is returned with ``data=None`` and
+        ``problem`` set, never raised.
         """
         ...
 
-    def claim_queues(
+    def claim_queues(  # noqa: PLR0913 - keyword-only inputs of one atomic operation
         self,
         queues: Sequence[tuple[str, int]],
         *,
@@ -103,6 +120,8 @@ class TaskStore(Protocol):
         now: float,
         owner: str,
         busy_retry_at: float,
+        run_first: int | None = None,
+        request_id: str | None = None,
     ) -> list[list[StoredTask]]:
         """Claim from several queues in one atomic step, as :meth:`claim` would.
 
@@ -110,8 +129,10 @@ class TaskStore(Protocol):
         order given: each gives up to its own limit of its oldest ids, and never
         more than ``limit`` ids are claimed in all; the visit ends once they are.
         Every id is claimed exactly as :meth:`claim` claims it (owner, ``now``,
-        busy unique twins to ``scheduled``). In Redis this is one script over the
-        keys of every listed queue, then one read of all the payloads.
+        busy unique twins to ``scheduled``; ``run_first`` counts over the whole
+        claim in visit order; ``request_id`` as there). In Redis this is one
+        script over the keys of every listed queue, then one read of all the
+        payloads.
 
         Returns:
             One list per visited queue, in order: its claimed tasks, oldest
@@ -121,12 +142,20 @@ class TaskStore(Protocol):
         ...
 
     def heartbeat(
-        self, queue: str, task_ids: Sequence[str], *, now: float, owner: str
+        self,
+        queue: str,
+        task_ids: Sequence[str],
+        *,
+        now: float,
+        owner: str,
+        start: bool = False,
     ) -> list[str]:
         """Set the heartbeat of ``owner``'s active tasks to ``now``, atomically.
 
-        Returns the ids that ``owner`` no longer holds (moved out of ``active`` or
-        handed to another owner); those are left untouched, never re-added.
+        With ``start``, the tasks are also handed to run (no longer held).
+        Returns the ids that ``owner`` no longer holds (moved out of ``active``,
+        leased to another owner, or claimed again since ``owner``'s lease); those
+        are left untouched, never re-added.
         """
         ...
 
@@ -137,7 +166,7 @@ class TaskStore(Protocol):
         *,
         owner: str,
         unique: bool | None = None,
-        others_held: bool = False,
+        then_start: tuple[str, str] | None = None,
     ) -> None:
         """Remove a successfully executed task from ``active``, atomically.
 
@@ -145,10 +174,8 @@ class TaskStore(Protocol):
         still queued, scheduled or in error. ``unique`` says whether the payload
         is unique (``"unique": true``) when the caller knows it from the payload it
         claimed; None makes the store read the payload to find out.
-        ``others_held`` says that ``owner`` still holds other active tasks of
-        ``queue`` (a prefetched claim), so ``active`` cannot become empty: the
-        store may skip keeping its set of queues with active tasks exact, which
-        the completion of the last of them does (Redis: one EXISTS fewer).
+        ``then_start`` is the (queue, id) of ``owner``'s held task that runs
+        next: it is handed to run in the same step (if ``owner`` still holds it).
 
         Raises:
             LeaseLost: ``owner`` no longer holds the task; nothing changed.
@@ -165,12 +192,14 @@ class TaskStore(Protocol):
         to_state: TaskState | None,
         score: float,
         keep_executions: int | None,
+        then_start: tuple[str, str] | None = None,
     ) -> None:
         """Append a failed execution and move the task out of ``active``, atomically.
 
         ``to_state`` is ``error`` (permanent failure), ``scheduled`` (a retry due at
         ``score``) or None (a failure that deletes the task). The executions list is
         trimmed to the newest ``keep_executions`` records when that is set.
+        ``then_start`` as in :meth:`complete`.
 
         Raises:
             LeaseLost: ``owner`` no longer holds the task; nothing changed.
@@ -281,18 +310,39 @@ class TaskStore(Protocol):
         record: ExecutionRecord | None,
         to_state: TaskState | None,
         score: float,
-    ) -> bool:
+    ) -> Takeover:
         """Take over an expired active task, atomically, if it is STILL expired.
 
-        When the id is in ``active`` with a heartbeat at or before ``cutoff``: append
-        ``record`` (if given, counting an attempt), clear the owner (the old worker
-        then gets LeaseLost) and move the task to ``to_state`` at ``score``
-        (``queued``: kept score if already queued, and announced; ``error``; None:
-        delete as ``complete`` does). Otherwise nothing changes (a late heartbeat
-        wins, or the task already left ``active``).
+        When the id is in ``active`` with a heartbeat at or before ``cutoff``: a
+        task its worker held and never handed to run goes back to ``queued``
+        (scored with its last heartbeat, announced) with no record. Any other is
+        taken over as asked: ``record`` appended (if given, counting an attempt),
+        the lease cleared (the old worker then gets LeaseLost) and the task moved
+        to ``to_state`` at ``score`` (``queued``: kept score if already queued,
+        and announced; ``error``; None: delete as ``complete`` does). Otherwise
+        nothing changes (a late heartbeat wins, or the task already left
+        ``active``).
 
         Returns:
-            Whether the task was taken over.
+            What was done (``Takeover.NONE`` is false).
+        """
+        ...
+
+    def sweep_leases(self, queue: str, *, limit: int) -> int:
+        """Drop lease records of ``queue`` that match no active claim any more.
+
+        A worker that knows nothing of leases (TaskTiger) can requeue and claim
+        again a task leased here; its old record is then stale. Each call looks
+        at up to about ``limit`` records, going on from where the previous call
+        on this store instance stopped. Returns how many were dropped.
+        """
+        ...
+
+    def uptime(self) -> float | None:
+        """Seconds since the storage server last started; None when unknown.
+
+        No lease can be renewed while the storage is down, so crash recovery
+        judges no heartbeat until the storage has been up for a full lease.
         """
         ...
 

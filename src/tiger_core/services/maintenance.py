@@ -7,10 +7,18 @@ per ``REQUEUE_EXPIRED_TASKS_INTERVAL`` for everyone
 (``P:lockv2:queue_expired_tasks``, released early after a full batch).
 
 A task whose worker died (no heartbeat for ``ACTIVE_TASK_UPDATE_TIMEOUT``) is
-taken over only if it is still expired at that moment, with a record saying the
-worker was lost: it is queued again when its ``retry_on`` covers
-``JobTimeoutException`` and its retry policy allows another attempt, else it
-goes to ``error`` (TaskTiger's conservative rule, compat 5.8).
+taken over only if it is still expired at that moment. A task the worker held
+behind another and never handed to run goes back to ``queued`` with no record.
+A task that was handed to run gets a record saying the worker was lost: it is
+queued again when its ``retry_on`` covers ``JobTimeoutException`` and its retry
+policy allows another attempt, else it goes to ``error`` (TaskTiger's
+conservative rule, compat 5.8).
+
+No lease can be renewed while the store is down, so the scan waits until the
+store has been up for a full lease (``uptime``) before it judges any: a worker
+that rode out a Redis restart settles and heartbeats first. The scan also
+sweeps lease records that match no active claim (left by TaskTiger workers,
+whose recovery knows nothing of them).
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ from tiger_core.config import TigerConfig
 from tiger_core.errors import JobTimeoutException
 from tiger_core.functions import exception_name, import_attribute
 from tiger_core.model.execution import ExecutionRecord
-from tiger_core.model.state import TaskState
+from tiger_core.model.state import Takeover, TaskState
 from tiger_core.model.task import StoredTask
 from tiger_core.policies.retry import exception_matches
 from tiger_core.ports import Clock, TaskStore
@@ -99,13 +107,20 @@ class Maintenance:
         interval = self.config.REQUEUE_EXPIRED_TASKS_INTERVAL
         if not self.store.throttle(EXPIRED_SCAN, interval=interval, now=now):
             return 0
-        cutoff = now - self.config.ACTIVE_TASK_UPDATE_TIMEOUT
+        timeout = self.config.ACTIVE_TASK_UPDATE_TIMEOUT
+        uptime = self.store.uptime()
+        if uptime is not None and uptime < timeout:
+            return 0  # restarted: nobody could heartbeat while it was down
+        cutoff = now - timeout
         batch = self.config.REQUEUE_EXPIRED_TASKS_BATCH_SIZE
         found = 0
         for queue in sorted(self.store.queue_names(TaskState.ACTIVE)):
             for task in self.store.expired(queue, cutoff=cutoff, limit=batch - found):
                 found += 1
                 self._take_over(task, cutoff=cutoff, now=now)
+            dropped = self.store.sweep_leases(queue, limit=batch)
+            if dropped:
+                self.log.info("dropped stale leases", queue=queue, count=dropped)
             if found >= batch:
                 self.store.release_throttle(EXPIRED_SCAN)  # let the next one go on
                 break
@@ -114,10 +129,13 @@ class Maintenance:
     def _take_over(self, task: StoredTask, *, cutoff: float, now: float) -> None:
         log = self.log.bind(task_id=task.id, queue=task.queue, owner=task.owner)
         if task.data is None:
-            if self.store.reclaim_expired(
+            done = self.store.reclaim_expired(
                 task.queue, task.id, cutoff=cutoff, record=None, to_state=None, score=0
-            ):
+            )
+            if done is Takeover.TAKEN_OVER:
                 log.warning("not found", problem=task.problem)
+            elif done is Takeover.REQUEUED_UNSTARTED:
+                log.info("queueing held task that never started")
             return
         record = self._lost_record(task, now=now)
         retry_on = task.data.retry_on or []
@@ -131,15 +149,19 @@ class Maintenance:
             is not None
         )
         to_state = TaskState.QUEUED if retriable else TaskState.ERROR
-        if not self.store.reclaim_expired(
+        done = self.store.reclaim_expired(
             task.queue,
             task.id,
             cutoff=cutoff,
             record=record,
             to_state=to_state,
             score=now,
-        ):
+        )
+        if done is Takeover.NONE:
             return  # a heartbeat came in after all: the worker lives
+        if done is Takeover.REQUEUED_UNSTARTED:
+            log.info("queueing held task that never started", func=task.data.func)
+            return
         event = "queueing expired task" if retriable else "failing expired task"
         log.warning(event, func=task.data.func, heartbeat=task.score)
         if not retriable:

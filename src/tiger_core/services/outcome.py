@@ -16,7 +16,8 @@ from tiger_core.functions import exception_name
 from tiger_core.model.execution import ExecutionRecord, ExecutionReport
 from tiger_core.model.state import TaskState
 from tiger_core.model.task import StoredTask, TaskData
-from tiger_core.ports import Clock, ErrorReporter, TaskStore
+from tiger_core.ports import Clock, ErrorReporter, Persist, TaskStore
+from tiger_core.services.leases import call_once
 from tiger_core.services.reporting import report_failure
 from tiger_core.services.settle import retry_delay
 
@@ -34,9 +35,11 @@ class Settler:
         owner: the worker id that claimed the tasks.
         host: the host name written into execution records.
         reporters: told about every failed execution.
+        persist: runs each settle through a storage outage (the report is kept
+            and settled once the store is back; owner checks make that safe).
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - collaborators, keyword-only after clock
         self,
         store: TaskStore,
         clock: Clock,
@@ -45,6 +48,7 @@ class Settler:
         owner: str,
         host: str,
         reporters: Sequence[ErrorReporter] = (),
+        persist: Persist = call_once,
     ) -> None:
         """Bind the collaborators; no I/O happens here."""
         self.store = store
@@ -53,6 +57,7 @@ class Settler:
         self.owner = owner
         self.host = host
         self.reporters = tuple(reporters)
+        self.persist = persist
 
     def settle(
         self,
@@ -60,32 +65,46 @@ class Settler:
         report: ExecutionReport,
         log: Any,
         *,
-        others_held: bool = False,
-    ) -> None:
+        then_start: tuple[str, str] | None = None,
+    ) -> bool:
         """Complete, retry or fail the task according to ``report``.
 
-        ``others_held`` is passed to the store's ``complete`` (see
+        ``then_start`` is passed to the store (see
         :meth:`tiger_core.ports.TaskStore.complete`).
+
+        Returns:
+            Whether the settle went through (False: the lease was lost).
         """
         assert task.data is not None
+        unique = task.data.unique is True
         try:
             if report.success:
-                self.store.complete(
-                    task.queue,
-                    task.id,
-                    owner=self.owner,
-                    unique=task.data.unique is True,
-                    others_held=others_held,
+                self.persist(
+                    lambda: self.store.complete(
+                        task.queue,
+                        task.id,
+                        owner=self.owner,
+                        unique=unique,
+                        then_start=then_start,
+                    )
                 )
                 log.info("done")
-                return
+                return True
             record = report.record or ExecutionRecord(host=self.host)
-            self.fail(task, task.data, record, log)
+            self.fail(task, task.data, record, log, then_start=then_start)
         except LeaseLost as exc:
             log.warning("lease lost", reason=str(exc))
+            return False
+        return True
 
     def fail(
-        self, task: StoredTask, data: TaskData, record: ExecutionRecord, log: Any
+        self,
+        task: StoredTask,
+        data: TaskData,
+        record: ExecutionRecord,
+        log: Any,
+        *,
+        then_start: tuple[str, str] | None = None,
     ) -> None:
         """Store a failed execution and move the task to scheduled, error or away."""
         now = self.clock.now()
@@ -101,14 +120,17 @@ class Settler:
             to_state = None
         else:
             to_state = TaskState.ERROR
-        self.store.fail(
-            task.queue,
-            task.id,
-            record=record,
-            owner=self.owner,
-            to_state=to_state,
-            score=now + (delay or 0),
-            keep_executions=data.max_stored_executions or None,
+        self.persist(
+            lambda: self.store.fail(
+                task.queue,
+                task.id,
+                record=record,
+                owner=self.owner,
+                to_state=to_state,
+                score=now + (delay or 0),
+                keep_executions=data.max_stored_executions or None,
+                then_start=then_start,
+            )
         )
         level = "error" if to_state is TaskState.ERROR else "warning"
         getattr(log, level)(
@@ -143,7 +165,11 @@ class Settler:
     def _unusable(self, task: StoredTask, log: Any) -> None:
         if task.problem and task.problem.endswith("payload not found"):
             # Owner-checked like every move out of active; no payload: not unique.
-            self.store.complete(task.queue, task.id, owner=self.owner, unique=False)
+            self.persist(
+                lambda: self.store.complete(
+                    task.queue, task.id, owner=self.owner, unique=False
+                )
+            )
             log.warning("not found", problem=task.problem)
             return
         now = self.clock.now()
@@ -154,14 +180,16 @@ class Settler:
             traceback=f"MalformedTask: {task.problem}\n",
             host=self.host,
         )
-        self.store.fail(
-            task.queue,
-            task.id,
-            record=record,
-            owner=self.owner,
-            to_state=TaskState.ERROR,
-            score=now,
-            keep_executions=None,
+        self.persist(
+            lambda: self.store.fail(
+                task.queue,
+                task.id,
+                record=record,
+                owner=self.owner,
+                to_state=TaskState.ERROR,
+                score=now,
+                keep_executions=None,
+            )
         )
         log.error("task error", exception_name=MALFORMED_TASK, problem=task.problem)
         report_failure(self.reporters, task, record, permanent=True, log=log)

@@ -2,14 +2,14 @@
 
 The steps, each a method so that other concerns hook in at one place:
 ``process_queue`` (queue slot, claim a batch; or ``_process_shared``: one claim
-over several plain queues) → ``_run_group`` (task locks, one group = one
-function) → ``_execute_group`` (periodic next run, executor call) → ``settle``
-per task. ``maintain`` runs the fleet housekeeping (promotion, crash recovery),
-rate-limited across workers.
+over several plain queues) → :class:`ClaimRunner` (task locks, one group = one
+function, the executor call, then ``settle`` per task). ``maintain`` runs the
+fleet housekeeping (promotion, crash recovery), rate-limited across workers.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
@@ -17,19 +17,24 @@ from typing import Any
 import structlog
 
 from tiger_core.config import TigerConfig
-from tiger_core.errors import LeaseLost, TaskImportError
-from tiger_core.functions import import_attribute
 from tiger_core.model.execution import ExecutionReport
 from tiger_core.model.queue_name import queue_matches, validate_queue_names
 from tiger_core.model.state import TaskState
 from tiger_core.model.task import StoredTask
-from tiger_core.ports import Clock, ErrorReporter, Executor, LockStore, TaskStore
-from tiger_core.services.groups import batch_size, build_request, group_by_function
+from tiger_core.ports import (
+    Clock,
+    ErrorReporter,
+    Executor,
+    LockStore,
+    Persist,
+    TaskStore,
+)
+from tiger_core.services.execution import ClaimRunner
+from tiger_core.services.groups import batch_size
 from tiger_core.services.guards import Guards
-from tiger_core.services.leases import Leases
+from tiger_core.services.leases import Leases, call_once
 from tiger_core.services.maintenance import Maintenance, worker_group
 from tiger_core.services.outcome import MALFORMED_TASK, Settler
-from tiger_core.services.periodic import queue_next_period, schedule_of
 from tiger_core.services.prefetch import PrefetchSizes
 
 __all__ = ["MALFORMED_TASK", "QUEUES_PER_CLAIM", "WorkerCycle"]
@@ -55,6 +60,9 @@ class WorkerCycle:
         locks: task locks and queue slots (None: locks and limits are ignored).
         max_workers_per_queue: most workers processing one queue at once (None:
             no limit except SINGLE_WORKER_QUEUES).
+        persist: runs the store calls made while claimed tasks are held (claims,
+            settles, hand-overs, lock deferrals) through a storage outage; the
+            heartbeats of a running execution are never held up by it.
 
     Raises:
         ValueError: a queue name of ``only`` or ``exclude`` is invalid.
@@ -74,6 +82,7 @@ class WorkerCycle:
         reporters: Sequence[ErrorReporter] = (),
         locks: LockStore | None = None,
         max_workers_per_queue: int | None = None,
+        persist: Persist = call_once,
     ) -> None:
         """Bind the collaborators; no I/O happens here."""
         self.store = store
@@ -84,9 +93,18 @@ class WorkerCycle:
         self.only = validate_queue_names(only)
         self.exclude = validate_queue_names(exclude)
         self.host = host
+        self.persist = persist
+        #: Request ids of this worker's claims (a re-sent claim answers the same).
+        self._claim_ids = itertools.count(1)
         self.log = structlog.get_logger(config.LOGGER_NAME).bind(worker_id=owner)
         self.settler = Settler(
-            store, clock, config, owner=owner, host=host, reporters=reporters
+            store,
+            clock,
+            config,
+            owner=owner,
+            host=host,
+            reporters=reporters,
+            persist=persist,
         )
         self.maintenance = Maintenance(
             store,
@@ -114,6 +132,31 @@ class WorkerCycle:
             owner=owner,
             timer=config.ACTIVE_TASK_UPDATE_TIMER,
             renew=self.guards.renew,
+            log=self.log,
+            persist=persist,
+        )
+        self.runner = ClaimRunner(
+            store=store,
+            executor=executor,
+            clock=clock,
+            config=config,
+            owner=owner,
+            settler=self.settler,
+            guards=self.guards,
+            leases=self.leases,
+            persist=persist,
+            log=self.log,
+        )
+        self.runner = ClaimRunner(
+            store=store,
+            executor=executor,
+            clock=clock,
+            config=config,
+            owner=owner,
+            settler=self.settler,
+            guards=self.guards,
+            leases=self.leases,
+            persist=persist,
             log=self.log,
         )
 
@@ -198,17 +241,22 @@ class WorkerCycle:
         now = self.clock.now()
         asked = [(queue, self.prefetch.size(queue)) for queue in queues]
         total = self.prefetch.shared_size()
-        visited = self.store.claim_queues(
-            asked,
-            limit=total,
-            now=now,
-            owner=self.owner,
-            busy_retry_at=now + self.config.LOCK_RETRY,
+        request_id = str(next(self._claim_ids))
+        visited = self.persist(
+            lambda: self.store.claim_queues(
+                asked,
+                limit=total,
+                now=now,
+                owner=self.owner,
+                busy_retry_at=now + self.config.LOCK_RETRY,
+                run_first=1,
+                request_id=request_id,
+            )
         )
-        self.leases.claimed(now)
         claimed = [task for tasks in visited for task in tasks]
+        self.leases.claimed(now, claimed, 1)
         try:
-            self._run_one_by_one(claimed, should_stop)
+            self.runner.run_one_by_one(claimed, should_stop)
         finally:
             self.guards.unlock_tasks()
         counts = [len(tasks) for tasks in visited]
@@ -234,16 +282,22 @@ class WorkerCycle:
             now = self.clock.now()
             size = batch_size(queue, self.config.BATCH_QUEUES)
             limit = self.prefetch.size(queue) if size == 1 else size
-            claimed = self.store.claim(
-                queue,
-                limit=limit,
-                now=now,
-                owner=self.owner,
-                busy_retry_at=now + self.config.LOCK_RETRY,
+            run_first = 1 if size == 1 else 0  # batch groups start one by one
+            request_id = str(next(self._claim_ids))
+            claimed = self.persist(
+                lambda: self.store.claim(
+                    queue,
+                    limit=limit,
+                    now=now,
+                    owner=self.owner,
+                    busy_retry_at=now + self.config.LOCK_RETRY,
+                    run_first=run_first,
+                    request_id=request_id,
+                )
             )
-            self.leases.claimed(now)
+            self.leases.claimed(now, claimed, run_first)
             if size == 1:
-                self._run_one_by_one(claimed, should_stop)
+                self.runner.run_one_by_one(claimed, should_stop)
                 self.prefetch.record(
                     queue,
                     asked=limit,
@@ -251,144 +305,27 @@ class WorkerCycle:
                     seconds=self.clock.now() - now,
                 )
             else:
-                self._settle_unusable(claimed)
-                self._run_groups(queue, claimed)
+                self.runner.settle_unusable(claimed)
+                self.runner.run_groups(queue, claimed)
             return bool(claimed)
         finally:
             self.guards.unlock_tasks()
             self.guards.leave_queue(queue)
 
-    def _settle_unusable(self, claimed: list[StoredTask]) -> None:
-        """Drop or fail the claimed tasks whose payload is missing or garbage."""
-        for task in claimed:
-            if task.data is None:
-                self.settler.unusable(task, self._log_for(task))
-
-    def _run_one_by_one(
-        self, claimed: list[StoredTask], should_stop: Callable[[], bool]
-    ) -> None:
-        """Run claimed tasks (any queues) one by one; give the rest back on a stop."""
-        self._settle_unusable(claimed)
-        waiting = [task for task in claimed if task.data is not None]
-        started = 0
-        try:
-            while waiting:
-                task = waiting.pop(0)
-                if started and should_stop():
-                    self.leases.give_back([task, *waiting], self._log_for)
-                    return
-                self.leases.held = list(waiting)
-                self.leases.beat_if_due(task.queue, [task.id])
-                if self.leases.is_lost(task):
-                    continue  # taken over while it waited: not ours to run
-                started += 1
-                self._run_group(task.queue, [task])
-                self.guards.unlock_tasks()
-        finally:
-            self.leases.release()
-
-    def _run_groups(self, queue: str, claimed: list[StoredTask]) -> None:
-        """Run a batch claim group by group; the waiting groups are beaten too.
-
-        While one group runs, the tasks of the groups after it wait in ``active``
-        under this worker: they are part of every heartbeat (``leases``), and a
-        task reported lost meanwhile (taken over elsewhere) is not run here.
-        """
-        groups = group_by_function(claimed)
-        try:
-            for index, group in enumerate(groups):
-                self.leases.held = [t for later in groups[index + 1 :] for t in later]
-                self.leases.beat_if_due(queue, [t.id for t in group])
-                ready = [task for task in group if not self.leases.is_lost(task)]
-                if ready:
-                    self._run_group(queue, ready)
-        finally:
-            self.leases.release()
-
     def run_task(self, task: StoredTask) -> None:
         """Run one claimed task and settle its outcome; task failures never raise."""
-        if task.data is None:
-            self.settler.unusable(task, self._log_for(task))
-            return
-        self._run_group(task.queue, [task])
+        self.runner.run_task(task)
 
-    def _run_group(self, queue: str, tasks: list[StoredTask]) -> None:
-        """Take the tasks' locks (deferring those whose lock is busy), then run them."""
-        ready = [task for task in tasks if self._lock_or_defer(task)]
-        if ready:
-            self._execute_group(queue, ready)
-
-    def _execute_group(self, queue: str, tasks: list[StoredTask]) -> None:
-        """Run one function's tasks as one executor call and settle each of them."""
-        first = tasks[0]
-        assert first.data is not None
-        started = self.clock.now()
-        try:
-            func = import_attribute(first.data.func)
-            request = build_request(func, tasks, queue, self.config)
-        except TaskImportError as exc:
-            report = self.settler.failure_report(started, TaskImportError, str(exc))
-        else:
-            self._queue_next_period(func, first)
-            # Executor events (processing, child killed, ...) carry the fixed keys.
-            with structlog.contextvars.bound_contextvars(
-                worker_id=self.owner,
-                task_id=first.id,
-                queue=queue,
-                func=first.data.func,
-                attempt=first.executions_count + 1,
-            ):
-                report = self.executor.execute(
-                    request, heartbeat=self._beater(queue, [t.id for t in tasks])
-                )
-        for index, task in enumerate(tasks):
-            self.leases.unsettled = tasks[index + 1 :]  # [] for the last one
-            self.settle(task, report, self._log_for(task))
-
-    def settle(self, task: StoredTask, report: ExecutionReport, log: Any) -> None:
-        """Complete, retry or fail the task according to ``report``.
-
-        A success while this worker still holds other tasks of the queue tells
-        the store so (``others_held``: ``active`` cannot become empty, which
-        spares it a check; the last held task's completion keeps it exact).
-        """
-        others_held = report.success and self.leases.holds_other(task.queue)
-        self.settler.settle(task, report, log, others_held=others_held)
-
-    def _queue_next_period(self, func: Any, task: StoredTask) -> None:
-        """Before a periodic function runs, queue its next period (compat 5.10)."""
-        schedule = schedule_of(func)
-        if schedule is None or task.data is None:
-            return
-        when = queue_next_period(
-            self.store,
-            task.data,
-            queue=task.queue,
-            schedule=schedule,
-            now=self.clock.now(),
-            owner=self.owner,
-        )
-        if when is not None:
-            self._log_for(task).info("queued periodic task", when=when)
-
-    def _lock_or_defer(self, task: StoredTask) -> bool:
-        """Take the task's lock; if it is busy, reschedule the task (transition 7)."""
-        if task.data is None or self.guards.lock_task(task.data):
-            return True
-        log = self._log_for(task)
-        log.info("could not acquire lock")
-        retry_at = self.clock.now() + self.config.LOCK_RETRY
-        try:
-            self.store.defer(task.queue, task.id, owner=self.owner, score=retry_at)
-        except LeaseLost as exc:
-            log.warning("lease lost", reason=str(exc))
-        return False
-
-    def _log_for(self, task: StoredTask) -> Any:
-        log = self.log.bind(task_id=task.id, queue=task.queue)
-        if task.data is None:
-            return log
-        return log.bind(func=task.data.func, attempt=task.executions_count + 1)
+    def settle(
+        self,
+        task: StoredTask,
+        report: ExecutionReport,
+        log: Any,
+        *,
+        then_start: tuple[str, str] | None = None,
+    ) -> bool:
+        """Settle one task (see :meth:`ClaimRunner.settle`)."""
+        return self.runner.settle(task, report, log, then_start=then_start)
 
     def _beater(self, queue: str, task_ids: list[str]) -> Callable[[], None]:
         """The heartbeat of one execution (see :meth:`Leases.beater`)."""

@@ -15,6 +15,7 @@ import pytest
 import redis
 from redis.exceptions import ResponseError
 
+from tests.unit.adapters.redis_lease_cases import RedisLeaseCases
 from tests.unit.adapters.redis_script_limit_cases import RedisScriptLimitCases
 from tiger_adapters import codec
 from tiger_adapters.redis.keys import KeySchema
@@ -44,7 +45,7 @@ def record_json(name: str = "builtins:ValueError") -> str:
     return codec.encode_record(record)
 
 
-class RedisScriptCases(RedisScriptLimitCases):
+class RedisScriptCases(RedisScriptLimitCases, RedisLeaseCases):
     """Script-level behaviour, asserted on the raw Redis keys."""
 
     @pytest.fixture
@@ -131,7 +132,8 @@ class RedisScriptCases(RedisScriptLimitCases):
             ("a", T0 + 9),
             ("b", T0 + 9),
         ]
-        assert client.hgetall("t:owner:q") == {"a": "w1", "b": "w1"}
+        lease = f"w1|{T0 + 9!r}|r"
+        assert client.hgetall("t:owner:q") == {"a": lease, "b": lease}
         assert (set(), {"q"}) == (
             client.smembers("t:queued"),
             client.smembers("t:active"),
@@ -162,7 +164,7 @@ class RedisScriptCases(RedisScriptLimitCases):
         assert claimed == []
         assert client.zscore("t:scheduled:q", "u") == T0 + 5
         assert client.zscore("t:active:q", "u") == T0
-        assert ({"q"}, {"u": "w1"}) == (
+        assert ({"q"}, {"u": f"w1|{T0!r}|r"}) == (
             client.smembers("t:scheduled"),
             client.hgetall("t:owner:q"),
         )
@@ -206,7 +208,7 @@ class RedisScriptCases(RedisScriptLimitCases):
             scripts.complete_task("q", "a", owner="w2")
 
         assert before == sorted(client.keys("*"))
-        assert client.hgetall("t:owner:q") == {"a": "w1"}
+        assert client.hgetall("t:owner:q") == {"a": f"w1|{T0!r}|r"}
 
     def test_complete_unique_keeps_payload_of_queued_twin(
         self, client, scripts

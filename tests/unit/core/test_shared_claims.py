@@ -20,13 +20,14 @@ QUEUED, ACTIVE, SCHEDULED = TaskState.QUEUED, TaskState.ACTIVE, TaskState.SCHEDU
 
 
 class CountingStore(MemoryTaskStore):
-    """A memory store recording its claims and the hints of its completions."""
+    """A memory store recording its claims, completions and heartbeats."""
 
     def __init__(self) -> None:
         super().__init__()
         self.shared: list[tuple[list[tuple[str, int]], int]] = []
         self.single: list[str] = []
-        self.hints: list[bool] = []
+        self.hints: list[tuple[str, str] | None] = []
+        self.beats: list[tuple[str, list[str], bool]] = []
 
     def claim_queues(
         self, queues: Sequence[tuple[str, int]], **kwargs: Any
@@ -41,9 +42,16 @@ class CountingStore(MemoryTaskStore):
         return super().claim(queue, **kwargs)
 
     def complete(self, queue: str, task_id: str, **kwargs: Any) -> None:
-        """Record the others_held hint, then complete."""
-        self.hints.append(kwargs.get("others_held", False))
+        """Record the task it hands to run (``then_start``), then complete."""
+        self.hints.append(kwargs.get("then_start"))
         super().complete(queue, task_id, **kwargs)
+
+    def heartbeat(
+        self, queue: str, task_ids: Sequence[str], **kwargs: Any
+    ) -> list[str]:
+        """Record the beat (and whether it starts tasks), then beat."""
+        self.beats.append((queue, list(task_ids), kwargs.get("start", False)))
+        return super().heartbeat(queue, task_ids, **kwargs)
 
 
 class SlowExecutor(InlineExecutor):
@@ -130,8 +138,8 @@ def test_limited_and_batch_queues_keep_their_own_claim() -> None:
     assert not {"swq", "b"} & shared
 
 
-def test_completion_hints_that_the_queue_still_has_held_tasks() -> None:
-    """Every completion but the last of a prefetched claim says others are held."""
+def test_each_completion_hands_the_next_held_task_to_run() -> None:
+    """The claim starts the first task, each completion the next: no extra beat."""
     store, clock = CountingStore(), FrozenClock(T0)
     fill(store, "a", 3)
     fill(store, "b", 1)
@@ -141,8 +149,12 @@ def test_completion_hints_that_the_queue_still_has_held_tasks() -> None:
 
     worker.process_queues(["a", "b"])
 
+    handed = store.hints[:-1]
     assert 4 == len(store.hints)
-    assert 2 == sum(store.hints)  # a-0 and a-1; a-2 and b-0 were the last held
+    assert store.hints[-1] is None
+    assert 3 == len(set(handed))
+    assert set(handed) < {("a", "a-0"), ("a", "a-1"), ("a", "a-2"), ("b", "b-0")}
+    assert [] == store.beats
     assert set() == store.queue_names(ACTIVE)
 
 
@@ -206,5 +218,12 @@ def test_held_task_of_another_queue_taken_over_is_not_run() -> None:
     worker.process_queues(["a", "b"])
 
     assert 1 == len(executor.ran)
-    assert [False] == store.hints  # the held task was of another queue
-    assert set() == store.queue_names(ACTIVE) | store.queue_names(QUEUED)
+    assert 1 == len(store.hints)
+    # The held task never started: recovery put it back in line, where it waits.
+    assert set() == store.queue_names(ACTIVE)
+    assert 1 == sum(store.count(q, QUEUED) for q in ("a", "b"))
+    assert [0] == [
+        task.executions_count
+        for q in ("a", "b")
+        for task in store.list_tasks(q, QUEUED)[1]
+    ]

@@ -16,23 +16,26 @@
 -- ARGV[3] owner token
 -- ARGV[4] "1" if the payload is unique, "0" if not, "" to read it (the caller
 --         knows from the payload it claimed; a task id never changes uniqueness)
--- ARGV[5] "1" when the owner still holds other active tasks of the queue (a
---         prefetched claim): active cannot be empty, so the EXISTS check that
---         keeps P:active exact is skipped (the settle of the last one does it)
+-- KEYS[13] P:active:<next queue>   (see ARGV[5]; any key when there is none)
+-- KEYS[14] P:owner:<next queue>
+-- ARGV[5] the id of the owner's held task that runs next (in KEYS[13]), or
+--         "": it is marked as handed to run (lib/lease.lua) in the same call
 -- Returns 1, or the error "LEASE_LOST ..." when the owner does not hold the
 -- task (nothing changed). The payload and executions are deleted following
 -- TaskTiger's move_task rules: all three keys for a non-unique task; for a
 -- unique task the executions survive while the id is in error and the payload
 -- while the id is in any state.
 -- include: lib/forget_task.lua
+-- include: lib/lease.lua
 local id, queue, owner = ARGV[1], ARGV[2], ARGV[3]
 
--- ZREM is the membership check: it changes nothing when the id is not active.
-if redis.call('HGET', KEYS[12], id) ~= owner
-    or redis.call('ZREM', KEYS[4], id) == 0 then
+-- The lease check reads; the first write (ZREM) frees memory, so a full Redis
+-- (noeviction) still settles.
+if not lease_held(KEYS[12], KEYS[4], id, owner) then
   return redis.error_reply(
     'LEASE_LOST task ' .. id .. ' of queue ' .. queue .. ' is not held by ' .. owner)
 end
+redis.call('ZREM', KEYS[4], id)
 redis.call('HDEL', KEYS[12], id)
 local unique = nil
 if ARGV[4] == '1' then
@@ -41,7 +44,8 @@ elseif ARGV[4] == '0' then
   unique = false
 end
 forget(id, unique)
-if ARGV[5] ~= '1' and redis.call('EXISTS', KEYS[4]) == 0 then
-  redis.call('SREM', KEYS[8], queue)
+if ARGV[5] ~= '' then
+  lease_start(KEYS[14], KEYS[13], ARGV[5], owner)
 end
+lease_queue_left(KEYS[4], KEYS[8], KEYS[12], queue)
 return 1

@@ -13,11 +13,11 @@
 -- task (nothing changed).
 -- The first write is the ZREM from active, which Redis runs even at maxmemory
 -- (noeviction); a ZADD first would be refused with OOM and the defer lost.
+-- include: lib/lease.lua
 local id, queue, owner = ARGV[1], ARGV[2], ARGV[3]
 local due = ARGV[4]
 
-if redis.call('HGET', KEYS[5], id) ~= owner
-    or not redis.call('ZSCORE', KEYS[1], id) then
+if not lease_held(KEYS[5], KEYS[1], id, owner) then
   return redis.error_reply(
     'LEASE_LOST task ' .. id .. ' of queue ' .. queue .. ' is not held by ' .. owner)
 end
@@ -29,7 +29,5 @@ if existing and tonumber(existing) < tonumber(due) then
 end
 redis.call('ZADD', KEYS[2], due, id)
 redis.call('SADD', KEYS[4], queue)
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('SREM', KEYS[3], queue)
-end
+lease_queue_left(KEYS[1], KEYS[3], KEYS[5], queue)
 return 1

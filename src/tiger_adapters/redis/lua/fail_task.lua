@@ -12,6 +12,8 @@
 -- KEYS[10] P:scheduled
 -- KEYS[11] P:error
 -- KEYS[12] P:owner:<queue>
+-- KEYS[13] P:active:<next queue>   (see ARGV[8]; any key when there is none)
+-- KEYS[14] P:owner:<next queue>
 -- ARGV[1] task id
 -- ARGV[2] queue name
 -- ARGV[3] owner token
@@ -19,16 +21,18 @@
 -- ARGV[5] executions to keep (0: keep all)
 -- ARGV[6] target state ("queued", "scheduled" or "error"), or "" to delete
 -- ARGV[7] score in the target state
+-- ARGV[8] the id of the owner's held task that runs next, or "" (as in
+--         complete_task, with KEYS[13] and KEYS[14])
 -- Returns 1, or the error "LEASE_LOST ..." when the owner does not hold the
 -- task (nothing changed). Deletion follows complete_task's rules.
 -- include: lib/forget_task.lua
+-- include: lib/lease.lua
 local id, queue, owner = ARGV[1], ARGV[2], ARGV[3]
 local to_state = ARGV[6]
 local zset_of = { active = 4, queued = 5, scheduled = 6, error = 7 }
 local set_of = { active = 8, queued = 9, scheduled = 10, error = 11 }
 
-if redis.call('HGET', KEYS[12], id) ~= owner
-    or not redis.call('ZSCORE', KEYS[4], id) then
+if not lease_held(KEYS[12], KEYS[4], id, owner) then
   return redis.error_reply(
     'LEASE_LOST task ' .. id .. ' of queue ' .. queue .. ' is not held by ' .. owner)
 end
@@ -49,7 +53,8 @@ else
   redis.call('ZADD', KEYS[zset_of[to_state]], ARGV[7], id)
   redis.call('SADD', KEYS[set_of[to_state]], queue)
 end
-if redis.call('EXISTS', KEYS[4]) == 0 then
-  redis.call('SREM', KEYS[8], queue)
+if ARGV[8] ~= '' then
+  lease_start(KEYS[14], KEYS[13], ARGV[8], owner)
 end
+lease_queue_left(KEYS[4], KEYS[8], KEYS[12], queue)
 return 1

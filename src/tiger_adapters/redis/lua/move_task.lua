@@ -23,6 +23,7 @@
 -- state (nothing changed). Deletion follows complete_task's rules; leaving
 -- error always deletes the executions.
 -- include: lib/forget_task.lua
+-- include: lib/lease.lua
 local id, queue = ARGV[1], ARGV[2]
 local from_state, to_state = ARGV[3], ARGV[4]
 local zset_of = { active = 4, queued = 5, scheduled = 6, error = 7 }
@@ -43,7 +44,9 @@ else
   redis.call('ZADD', KEYS[zset_of[to_state]], ARGV[5], id)
   redis.call('SADD', KEYS[set_of[to_state]], queue)
 end
-if redis.call('EXISTS', from_zset) == 0 then
+if from_state == 'active' then
+  lease_queue_left(from_zset, KEYS[8], KEYS[12], queue)
+elseif redis.call('EXISTS', from_zset) == 0 then
   redis.call('SREM', KEYS[set_of[from_state]], queue)
 end
 if to_state == 'queued' and ARGV[6] == '1' then

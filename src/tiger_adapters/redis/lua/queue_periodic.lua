@@ -15,12 +15,13 @@
 -- ARGV[4] next run time (the scheduled score)
 -- ARGV[5] owner token of the caller, or "" for none
 -- Returns 1 if the next run was scheduled, 0 if it was already pending.
+-- include: lib/lease.lua
 local id = ARGV[1]
 if redis.call('ZSCORE', KEYS[2], id) or redis.call('ZSCORE', KEYS[4], id) then
   return 0
 end
 if redis.call('ZSCORE', KEYS[3], id) then
-  if ARGV[5] == '' or redis.call('HGET', KEYS[5], id) ~= ARGV[5] then
+  if ARGV[5] == '' or lease_parse(redis.call('HGET', KEYS[5], id)) ~= ARGV[5] then
     return 0
   end
 end
