@@ -4,6 +4,8 @@ Commands (JSON argument, JSON printed on stdout):
 - ``delay``: {"func", "args", "kwargs", "queue", "unique", "lock", "retry_on",
   "retry_method": ["fixed"|"linear"|"exponential", *args], "when_seconds"} -> {"id"}
 - ``work``: {"queues": [...] or null, "config": {...}}: a TaskTiger worker, until idle.
+- ``serve``: {"queues", "config", "seconds"}: a TaskTiger worker that runs until
+  ``seconds`` passed (it finishes the task in hand first), whether idle or not.
 - ``errors``: {"queue"} -> [{"id", "exception_name"}].
 - ``retry`` / ``delete``: {"queue", "id"}.
 - ``get``: {"queue", "state", "id"} -> the task's data and executions.
@@ -70,6 +72,10 @@ def main() -> None:
         result = delay(tiger, spec)
     elif command == "work":
         Worker(tiger, queues=spec.get("queues")).run(once=True)
+        result = {"ok": True}
+    elif command == "serve":
+        exit_after = dt.timedelta(seconds=spec["seconds"])
+        Worker(tiger, queues=spec.get("queues")).run(exit_after=exit_after)
         result = {"ok": True}
     elif command == "errors":
         _, tasks = Task.tasks_from_queue(
