@@ -57,6 +57,7 @@ class WorkerProcess:
         config: TaskTiger config keys (default :data:`FAST`).
         app: ``tasks`` or ``periodic_tasks`` (see the launcher).
         cli: ``"fork"`` or ``"sync"``: run ``tiger-worker`` with that executor.
+        env: more environment variables (e.g. the launcher's client retries).
     """
 
     def __init__(  # noqa: PLR0913 - the fixture passes them by keyword
@@ -69,13 +70,19 @@ class WorkerProcess:
         config: dict[str, Any] | None = None,
         app: str = "tasks",
         cli: str | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         if cli is not None:
             argv = cli_argv(url, queues, config or FAST, cli)
         else:
             argv = [sys.executable, "-m", "tests.chaos.launcher", url]
             argv += [json.dumps(config or FAST), queues, app]
-        env = {**os.environ, "PYTHONPATH": python_path(), RECORDS_ENV: str(records)}
+        env = {
+            **os.environ,
+            **(env or {}),
+            "PYTHONPATH": python_path(),
+            RECORDS_ENV: str(records),
+        }
         self.log = log
         with log.open("ab") as out:
             self.process = subprocess.Popen(

@@ -2,7 +2,7 @@
 
 SYNC-LONG: a sync-executor task three times its lease keeps its lease and its lock.
 C1-prefetch: the prefetched tasks of a killed worker that never started run later.
-CLAIM-RETRY: a claim whose reply is lost (and re-sent by redis-py) strands nothing.
+CLAIM-RETRY: a claim whose reply is lost (re-sent by redis-py or not) strands nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import redis
 from tests.chaos.checker import Ledger, account, error_ids, wait_drained
 from tests.chaos.conftest import WORK, WorkerFactory, make_producer
 from tests.chaos.figures import record_figures
+from tests.chaos.launcher import RETRIES_ENV
 from tests.chaos.processes import FAST
 from tests.chaos.proxy import FaultProxy, claim_matcher
 from tests.chaos.recorder import read_records
@@ -162,16 +163,28 @@ def test_c1_prefetch_held_tasks_run_later(
 
 @pytest.mark.chaos_quick
 @pytest.mark.timeout(60)
+@pytest.mark.parametrize("resent", [True, False], ids=["resent", "not-resent"])
 def test_claim_retry_after_lost_reply(
-    server: RedisServer, make_worker: WorkerFactory, records: Path, ledger: Ledger
+    server: RedisServer,
+    make_worker: WorkerFactory,
+    records: Path,
+    ledger: Ledger,
+    resent: bool,
 ) -> None:
-    """A claim ran but its reply was lost (redis-py re-sends it): nothing stranded."""
+    """A claim ran but its reply was lost: nothing stranded, nothing errored.
+
+    ``resent``: the workers' client has a retry policy (``Retry(..., 3)``), so
+    redis-py sends the same claim again. ``not-resent``: a client from
+    ``Redis.from_url`` re-sends nothing; the error reaches the worker, whose
+    outage loop claims anew.
+    """
     client, producer = server.client(), make_producer(server)
     for n in range(60):
         ledger.delay(producer, WORK, f"k{n}", queue="chaos", kwargs={"seconds": 0.02})
     proxy = FaultProxy(server.port, claim_matcher(), drops=3, gap=4)
+    env = {RETRIES_ENV: "3"} if resent else {}
     try:
-        pool = [make_worker(proxy.url) for _ in range(2)]
+        pool = [make_worker(proxy.url, env=env) for _ in range(2)]
         drained = wait_drained(client, timeout=30)
     finally:
         proxy.close()
@@ -185,7 +198,10 @@ def test_claim_retry_after_lost_reply(
         "worker_exits": sum(not w.alive() for w in pool),
     }
     record_figures(
-        "CLAIM-RETRY", "claim reply lost after Redis ran it (3 times)", **figures
+        f"CLAIM-RETRY-{'resent' if resent else 'not-resent'}",
+        "claim reply lost after Redis ran it (3 times); "
+        + ("redis-py re-sends the claim" if resent else "no client retry"),
+        **figures,
     )
 
     assert 3 == figures["replies_dropped"]

@@ -105,6 +105,7 @@ def test_n1_redis_frozen_briefly(
     assert 0 == figures["duplicated"]
 
 
+@pytest.mark.chaos_quick
 @pytest.mark.timeout(90)
 def test_n2_redis_frozen_past_the_lease(
     server: RedisServer, make_worker: WorkerFactory, records: Path, ledger: Ledger

@@ -74,7 +74,13 @@ def kill_parents(
 
 
 @pytest.mark.timeout(90)
-@pytest.mark.parametrize("retriable", [True, False], ids=["retriable", "default"])
+@pytest.mark.parametrize(
+    "retriable",
+    [
+        pytest.param(True, id="retriable"),
+        pytest.param(False, id="default", marks=pytest.mark.chaos_quick),
+    ],
+)
 def test_c1_sigkill_worker_parent_midtask(
     server: RedisServer,
     make_worker: WorkerFactory,
