@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 
 from tests import sample_tasks
 from tests.contract.executor import failure, request, run
 from tests.sample_tasks import read_records
 from tiger_adapters.executor import ForkExecutor
 from tiger_adapters.executor.context import RunningTasks, bind_host, bound_host
+from tiger_core.errors import LeaseLost
 from tiger_core.functions import restrict_imports
 from tiger_core.model.execution import ExecutionRequest
 
@@ -195,3 +199,161 @@ def test_next_spare_is_asked_for_after_the_report_only_after_an_idle_spell(
         "replenish", "report",
         "report", "replenish",
     ]  # fmt: skip
+
+
+#: A task module that only the fork server itself is slow to import (its
+#: children and the worker import it at once).
+SLOW_MODULE = """
+import os, sys, time
+
+_main = getattr(sys.modules["__main__"], "__spec__", None)
+if os.getppid() == {worker} and getattr(_main, "name", "") == "{zygote}":
+    time.sleep({seconds})
+
+
+def touch(path):
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write("ran\\n")
+
+
+def crash():
+    os._exit(3)
+"""
+
+
+def slow_module(path: Path, monkeypatch: pytest.MonkeyPatch, seconds: float) -> str:
+    """Write a module the fork server takes ``seconds`` to import; its name."""
+    name = f"slow_import_{uuid.uuid4().hex[:12]}"
+    source = SLOW_MODULE.format(
+        worker=os.getpid(), zygote="tiger_adapters.executor.zygote", seconds=seconds
+    )
+    (path / f"{name}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(path))  # before the server starts: it gets it
+    return name
+
+
+def call(func: str, *args: Any) -> ExecutionRequest:
+    """A one-task request of ``func`` (``module:name``)."""
+    return request("add", (list(args), {})).model_copy(update={"func": func})
+
+
+class Beats:
+    """A heartbeat recording when it was called; raises ``error`` if given."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.error = error
+        self.calls: list[float] = []
+
+    def __call__(self) -> None:
+        self.calls.append(time.monotonic())
+        if self.error is not None:
+            raise self.error
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("worker_imported", [False, True], ids=["later", "at-once"])
+def test_heartbeat_goes_on_while_the_server_imports_a_task_module(
+    executor: ForkExecutor,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    worker_imported: bool,
+) -> None:
+    """The server takes 1 s (10 heartbeat intervals) to import the task's module.
+
+    at-once: the worker has the module, so the server imports it before it
+    forks the child. later: the child imports it; the server does after the
+    report, before it forks the next spare, which the next execution waits for.
+    """
+    module = slow_module(tmp_path, monkeypatch, 1.0)
+    out = str(tmp_path / "out")
+    if worker_imported:
+        importlib.import_module(module)
+    else:
+        assert run(executor, call(f"{module}:touch", out)).success
+    beats = Beats()
+
+    with structlog.testing.capture_logs() as logs:
+        report = executor.execute(call(f"{module}:touch", out), heartbeat=beats)
+
+    assert report.success
+    assert len(read_lines(out)) == 1 + (not worker_imported)
+    assert len(beats.calls) >= 5  # the first at 0.1 s, then every 0.1 s
+    assert "fork server failed, forking from the worker" not in [
+        e["event"] for e in logs
+    ]
+
+
+@pytest.mark.timeout(30)
+def test_lease_lost_while_the_server_imports_stops_the_execution(
+    executor: ForkExecutor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LeaseLost from a beat during the wait: no child starts; the server stays."""
+    module = importlib.import_module(slow_module(tmp_path, monkeypatch, 2.0))
+    out = str(tmp_path / "out")
+    started = time.monotonic()
+
+    report = executor.execute(
+        call(f"{module.__name__}:touch", out), heartbeat=Beats(LeaseLost("w2 has it"))
+    )
+
+    assert time.monotonic() - started < 1.5
+    assert "lease lost" in (failure(report).traceback or "")
+    assert [] == read_lines(out)
+    server = server_pid(executor)
+    assert run(executor, call(f"{module.__name__}:touch", out)).success
+    assert ["ran"] == read_lines(out)
+    assert server_pid(executor) == server  # it was sound, only slow
+
+
+@pytest.mark.timeout(30)
+def test_heartbeat_goes_on_while_the_server_reports_a_crash_late(
+    executor: ForkExecutor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A child dies at once while the server imports (1 s): its status waits."""
+    module = slow_module(tmp_path, monkeypatch, 1.0)
+    assert run(executor, request("add", ([1, 2], {}))).success
+    beats = Beats()
+
+    # Back to back: the server is asked for the next spare (and imports the
+    # module) as soon as the child has its request.
+    report = executor.execute(call(f"{module}:crash"), heartbeat=beats)
+
+    record = failure(report)
+    assert "exited with code 3" in (record.traceback or "")
+    assert len(beats.calls) >= 5
+
+
+@pytest.mark.timeout(30)
+def test_server_slower_than_the_start_timeout_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The start-up timeout (0.7 s, below the 0.8 s lease) ends the wait."""
+    executor = ForkExecutor(
+        heartbeat_interval=0.1, kill_grace=0.5, fork_server=True, lease=0.8
+    )
+    module = importlib.import_module(slow_module(tmp_path, monkeypatch, 5.0))
+    out = str(tmp_path / "out")
+    beats = Beats()
+    started = time.monotonic()
+    try:
+        with structlog.testing.capture_logs() as logs:
+            report = executor.execute(
+                call(f"{module.__name__}:touch", out), heartbeat=beats
+            )
+        took = time.monotonic() - started
+    finally:
+        executor.close()
+
+    assert report.success  # forked from the worker instead
+    assert ["ran"] == read_lines(out)
+    assert "fork server failed, forking from the worker" in [e["event"] for e in logs]
+    assert 0.7 <= took < 3
+    assert len(beats.calls) >= 5
+
+
+def read_lines(path: str) -> list[str]:
+    """The lines of ``path`` (none if it does not exist)."""
+    try:
+        return Path(path).read_text().splitlines()
+    except FileNotFoundError:
+        return []

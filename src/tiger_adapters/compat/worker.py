@@ -257,6 +257,7 @@ def _make_executor(executor: str | Executor, tiger: TaskTiger) -> Executor:
             heartbeat_interval=tiger.config.ACTIVE_TASK_UPDATE_TIMER,
             kill_grace=tiger.config.HARD_TIMEOUT_GRACE,
             fork_server=tiger.config.FORK_SERVER,
+            lease=tiger.config.ACTIVE_TASK_UPDATE_TIMEOUT,
         )
     if executor == "sync":
         return InlineExecutor(heartbeat_interval=tiger.config.ACTIVE_TASK_UPDATE_TIMER)

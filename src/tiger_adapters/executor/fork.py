@@ -32,8 +32,8 @@ from pydantic import ValidationError
 from tiger_adapters.executor import forkserver
 from tiger_adapters.executor.child import run_request
 from tiger_adapters.executor.context import bound_host, locate
-from tiger_adapters.executor.forkserver import ForkServer
-from tiger_adapters.executor.heartbeat import call_heartbeat
+from tiger_adapters.executor.forkserver import ForkServer, start_timeout
+from tiger_adapters.executor.heartbeat import Beats
 from tiger_adapters.executor.messages import (
     runs_plainly,
     served_message,
@@ -61,6 +61,7 @@ from tiger_adapters.executor.reports import (
     shutdown_report,
 )
 from tiger_adapters.logging import logging_configured
+from tiger_core.errors import LeaseLost
 from tiger_core.model.execution import ExecutionReport, ExecutionRequest
 
 __all__ = ["EXIT_NO_REPORT", "ForkExecutor"]
@@ -92,6 +93,9 @@ class ForkExecutor:
             only the task modules. Its children see the task modules as the
             server imported them, not state this process built afterwards.
         preload: modules the fork server imports when it starts.
+        lease: seconds a task's lease lasts without a heartbeat
+            (ACTIVE_TASK_UPDATE_TIMEOUT); every wait on the fork server is bounded
+            below it (see :func:`~tiger_adapters.executor.forkserver.start_timeout`).
     """
 
     def __init__(
@@ -102,9 +106,11 @@ class ForkExecutor:
         spare: bool = True,
         fork_server: bool = False,
         preload: Sequence[str] = (),
+        lease: float = 60.0,
     ) -> None:
         if heartbeat_interval <= 0:
             raise ValueError(f"heartbeat_interval must be > 0: {heartbeat_interval}")
+        limit = start_timeout(lease, heartbeat_interval)  # checks the lease
         if kill_grace < 0:
             raise ValueError(f"kill_grace must be >= 0: {kill_grace}")
         self._heartbeat_interval = heartbeat_interval
@@ -117,7 +123,9 @@ class ForkExecutor:
         self._server: ForkServer | None = None
         if fork_server and forkserver.supported():
             self._server = ForkServer(
-                preload=preload, configure_logging=logging_configured()
+                preload=preload,
+                configure_logging=logging_configured(),
+                start_timeout=limit,
             )
         self._server_failures = 0
         self._located: tuple[object, str | None] | None = None
@@ -154,7 +162,9 @@ class ForkExecutor:
         A crash, an exit without a report or a kill at the deadline is reported
         as a failure, never raised. If the parent itself is interrupted (an
         exception escapes, e.g. from ``heartbeat``), the child is killed and reaped
-        before the exception propagates.
+        before the exception propagates. The heartbeat is called every heartbeat
+        interval from the start, also while the fork server is awaited; a lease
+        reported lost stops the execution (the child is killed, or never started).
         """
         # Back to back, the next spare is forked while this child runs. After an
         # idle spell it is forked after the report instead: the fork and the
@@ -162,7 +172,11 @@ class ForkExecutor:
         replenish_late = time.monotonic() - self._last_end > _IDLE_GAP
         host = socket.gethostname()
         time_started = time.time()
-        served = self._start_served(request, host)
+        beats = Beats(heartbeat, self._heartbeat_interval)
+        try:
+            served = self._start_served(request, host, beats)
+        except LeaseLost:  # while the fork server was awaited: nothing started
+            return fenced_report(request, host=host, time_started=time_started)
         child = served or self._start(worker_message(request, host))
         started = time.monotonic()  # the deadline runs from the child's start
         self._running, self._interrupted = child, False
@@ -181,7 +195,7 @@ class ForkExecutor:
             report = self._supervise(
                 child,
                 request,
-                heartbeat,
+                beats,
                 host=host,
                 time_started=time_started,
                 started=started,
@@ -200,15 +214,20 @@ class ForkExecutor:
             self._server.replenish()
 
     def _start_served(
-        self, request: ExecutionRequest, host: str
+        self, request: ExecutionRequest, host: str, beats: Beats
     ) -> ChildProcess | None:
-        """Have the fork server start the child of a plain request, else None."""
+        """Have the fork server start the child of a plain request, else None.
+
+        Raises:
+            LeaseLost: ``beats`` reported the lease lost while the server was
+                awaited.
+        """
         server = self._server
         if server is None or not runs_plainly(request):
             return None
         message = served_message(request, host, self._host_path())
         try:
-            child = server.launch(request.func, message)
+            child = server.launch(request.func, message, beats)
         except (OSError, EOFError, ValueError) as exc:
             self._server_failures += 1
             if self._server_failures >= _SERVER_ATTEMPTS:
@@ -259,7 +278,7 @@ class ForkExecutor:
         self,
         child: ChildProcess,
         request: ExecutionRequest,
-        heartbeat: Callable[[], None],
+        beats: Beats,
         *,
         host: str,
         time_started: float,
@@ -268,7 +287,6 @@ class ForkExecutor:
         """Read the report until EOF while beating; kill the child at the deadline."""
         timeout = request.total_timeout + self._kill_grace
         deadline = started + timeout
-        next_beat = started + self._heartbeat_interval
         chunks: list[bytes] = []
         eof = False
         while not child.exited():
@@ -279,16 +297,12 @@ class ForkExecutor:
                 return killed_report(
                     request, host=host, time_started=time_started, timeout=timeout
                 )
-            if now >= next_beat:
-                if not call_heartbeat(heartbeat):  # self-fence: the tasks are lost
-                    child.kill_and_reap()
-                    _log.warning(
-                        "child killed", child_pid=child.pid, reason="lease lost"
-                    )
-                    return fenced_report(request, host=host, time_started=time_started)
-                next_beat = time.monotonic() + self._heartbeat_interval
-                continue
-            wait = min(next_beat, deadline, now + _POLL_CAP) - now
+            if not beats.beat_if_due():  # self-fence: the tasks are lost
+                child.kill_and_reap()
+                _log.warning("child killed", child_pid=child.pid, reason="lease lost")
+                return fenced_report(request, host=host, time_started=time_started)
+            now = time.monotonic()
+            wait = min(beats.until_next(now), deadline - now, _POLL_CAP)
             if child.wait_readable(wait, eof=eof):
                 chunk = read_chunk(child.report_fd)
                 eof = not chunk

@@ -1,15 +1,26 @@
 """The worker's side of the fork server (see :mod:`~tiger_adapters.executor.zygote`).
 
 :class:`ForkServer` starts the server process on first use and asks it for one
-child per request; :class:`ServedChild` is that child as the fork executor sees
-it: the same interface as a child it forked itself (pipes, a pidfd to wait on and
-to kill through, the wait status), except that the server reaps it and sends the
-status over the socket.
+child per request; :class:`~tiger_adapters.executor.served.ServedChild` is that
+child as the fork executor sees it (the server reaps it and reports its status).
 
 The server is a fresh interpreter: a child sees the task modules as imported by
 the server, not the worker's own run-time state. Only requests that the bound
 host runs as direct calls go there (no runner class, no child context managers);
 the executor forks every other request from the worker itself.
+
+Liveness: the server is single-threaded and imports a task module before it
+forks the next spare, so any answer may be late. Every wait of the worker on it
+(a spare, a child's exit, its exit status) is a :func:`wait_readable` in slices
+of at most one heartbeat interval, calling the execution's heartbeat between
+them: the leases of the running tasks never depend on the server's speed. A
+``LeaseLost`` while waiting for a spare stops the execution before any child
+starts; while waiting for an exit status, the child is already gone and the wait
+goes on without beats. Each such wait is bounded by the *start-up timeout*
+(:func:`start_timeout`), which is strictly below the lease
+(``ACTIVE_TASK_UPDATE_TIMEOUT``): the lease minus one heartbeat interval, but at
+least half the lease. Past it the server is deemed hung: it is killed and
+replaced, and the request is forked from the worker instead.
 """
 
 from __future__ import annotations
@@ -17,33 +28,46 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import select
 import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
 
+from tiger_adapters.executor.heartbeat import Beats, wait_readable
 from tiger_adapters.executor.pipes import write_all
-from tiger_adapters.executor.process import ChildProcess
+from tiger_adapters.executor.served import ServedChild
 from tiger_adapters.executor.zygote import MESSAGE_SIZE, dump_message
+from tiger_core.errors import LeaseLost
 from tiger_core.functions import allowed_modules
 
 _log = structlog.get_logger("tiger")
 
-#: Longest wait for the server to answer a request to fork (it may be importing
-#: a task module after the previous fork); past it the server is replaced.
-START_TIMEOUT = 60.0
 #: Descriptors that come with a spare: its pidfd and the worker's end of its link.
 _SPARE_FDS = 2
 #: Requests up to this size are written to the pipe before the child gets them.
 _PIPE_CAPACITY = 65536
 #: Wait status reported for a child whose server died before reaping it.
 _LOST_STATUS = signal.SIGKILL
+
+
+def start_timeout(lease: float, heartbeat_interval: float) -> float:
+    """The longest wait on the server: strictly below ``lease`` (see the notes).
+
+    The lease minus one heartbeat interval, but at least half the lease.
+    """
+    if lease <= 0:
+        raise ValueError(f"lease must be > 0: {lease}")
+    return max(lease - heartbeat_interval, lease / 2)
+
+
+#: With TaskTiger's defaults: a 60 s lease beaten every 10 s.
+DEFAULT_START_TIMEOUT = start_timeout(60.0, 10.0)
 
 
 def supported() -> bool:
@@ -69,11 +93,18 @@ class ForkServer:
             its first child is forked.
         configure_logging: give the server the worker's JSON structlog setup
             once a task module has imported structlog.
+        start_timeout: the longest wait for an answer of the server (see
+            :func:`start_timeout`); past it the server is replaced.
     """
 
     def __init__(
-        self, *, preload: Sequence[str] = (), configure_logging: bool = False
+        self,
+        *,
+        preload: Sequence[str] = (),
+        configure_logging: bool = False,
+        start_timeout: float = DEFAULT_START_TIMEOUT,
     ) -> None:
+        self.start_timeout = start_timeout
         self._preload = list(preload)
         self._configure_logging = configure_logging
         self._process: subprocess.Popen[bytes] | None = None
@@ -86,15 +117,19 @@ class ForkServer:
         self._next_module: str | None = None  # to import before the next spare
         self._stale = 0  # of those, how many to let go on arrival
 
-    def launch(self, func: str, request: bytes) -> ServedChild:
+    def launch(self, func: str, request: bytes, beats: Beats) -> ServedChild:
         """Hand ``request`` (for ``func``) to the server's spare child.
 
         The request goes straight to the spare over its link; :meth:`replenish`
         then asks the server for the next spare, forked while this child runs.
+        While the spare is awaited, and later while the child's exit is, the
+        execution's ``beats`` go on.
 
         Raises:
             ForkServerError: the server did not answer; it was stopped, and the
                 caller should fork the child itself.
+            LeaseLost: a beat reported the lease lost while the spare was
+                awaited; no child was started (the server is kept).
         """
         sock = self._socket()
         module = func.partition(":")[0]
@@ -105,9 +140,11 @@ class ForkServer:
                 self._drop_spare()
                 self._stale = self._offers_due
                 self._ask_more(sock, module)
-            spare = self._take_spare(sock)
+            spare = self._take_spare(sock, beats)
+        except LeaseLost:
+            raise  # the server is sound: the spare is kept when it comes
         except BaseException:
-            self.close()
+            self.close(grace=0)
             raise
         request_r, request_w = os.pipe()
         report_r, report_w = os.pipe()
@@ -125,13 +162,13 @@ class ForkServer:
             for fd in (request_w, report_r, spare.pidfd):
                 if fd >= 0:
                     os.close(fd)
-            self.close()
+            self.close(grace=0)
             raise
         finally:
             os.close(request_r)
             os.close(report_w)
             spare.link.close()
-        child = ServedChild(spare.pid, request_w, report_r, spare.pidfd, self)
+        child = ServedChild(spare.pid, request_w, report_r, spare.pidfd, self, beats)
         if request_w >= 0:
             child.send(request)
         return child
@@ -147,7 +184,7 @@ class ForkServer:
             try:
                 self._ask_more(self._sock, module)
             except OSError:  # the server is gone: the next launch replaces it
-                self.close()
+                self.close(grace=0)
 
     def _ask_more(self, sock: socket.socket, module: str) -> None:
         """Ask for the next spare, forked after the server imported ``module``."""
@@ -168,16 +205,31 @@ class ForkServer:
         if self._statuses.pop(pid, None) is None:
             self._dropped.add(pid)
 
-    def next_status(self, pid: int) -> int:
-        """Block until the server reports ``pid``'s wait status."""
+    def next_status(self, pid: int, beats: Beats) -> int:
+        """Wait for the server to report ``pid``'s wait status, beating meanwhile.
+
+        A server that does not report it within the start-up timeout is replaced
+        (``SIGKILL`` is reported then), as is one that went away.
+        """
+        deadline = time.monotonic() + self.start_timeout
         while pid not in self._statuses:
-            if self._sock is None or not self._receive(self._sock, None):
-                self.close()
+            sock = self._sock
+            if (
+                sock is None
+                or not wait_readable(sock.fileno(), deadline, beats, fences=False)
+                or not self._receive(sock)
+            ):
+                _log.warning("fork server lost a child's exit", child_pid=pid)
+                self.close(grace=0)
                 return _LOST_STATUS
         return self._statuses.pop(pid)
 
-    def close(self) -> None:
-        """Stop the server (its children, the spare included, die with it)."""
+    def close(self, *, grace: float = 5.0) -> None:
+        """Stop the server (its children, the spare included, die with it).
+
+        It exits once it sees the socket closed; it is killed after ``grace``
+        seconds (at once when it is being replaced: it may be hung).
+        """
         sock, self._sock = self._sock, None
         process, self._process = self._process, None
         self._drop_spare()
@@ -189,7 +241,7 @@ class ForkServer:
             sock.close()
         if process is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=5)
+                process.wait(timeout=grace)
             if process.returncode is None:
                 process.kill()
                 process.wait()
@@ -200,7 +252,7 @@ class ForkServer:
             or self._process is None
             or self._process.poll() is not None
         ):
-            self.close()
+            self.close(grace=0)
             self._start()
         assert self._sock is not None
         return self._sock
@@ -230,18 +282,21 @@ class ForkServer:
         ours.send(dump_message(init))
         _log.info("fork server started", server_pid=self._process.pid)
 
-    def _take_spare(self, sock: socket.socket) -> _Spare:
-        """The spare the server sent (waiting for it if it is not here yet)."""
+    def _take_spare(self, sock: socket.socket, beats: Beats) -> _Spare:
+        """The spare the server sent (waiting for it, beating, if it is not here)."""
+        deadline = time.monotonic() + self.start_timeout
         while self._spare is None:
-            if not self._receive(sock, START_TIMEOUT):
-                raise ForkServerError("the fork server did not offer a child")
+            if not wait_readable(sock.fileno(), deadline, beats, fences=True):
+                raise ForkServerError(
+                    f"the fork server offered no child in {self.start_timeout:g} s"
+                )
+            if not self._receive(sock):
+                raise ForkServerError("the fork server went away")
         spare, self._spare = self._spare, None
         return spare
 
-    def _receive(self, sock: socket.socket, timeout: float | None) -> bool:
+    def _receive(self, sock: socket.socket) -> bool:
         """Read one message (a spare or an exit status); False if none came."""
-        if timeout is not None and not select.select([sock], [], [], timeout)[0]:
-            return False
         try:
             data, fds, _, _ = socket.recv_fds(sock, MESSAGE_SIZE, 2)
         except OSError:
@@ -276,55 +331,3 @@ class _Spare:
     pid: int
     pidfd: int
     link: socket.socket
-
-
-class ServedChild(ChildProcess):
-    """A child forked by the fork server, watched through its pidfd.
-
-    It flushes its output and then writes its report, last: once the worker has
-    a complete report, the child has nothing left to do but exit, which the
-    server reaps; the worker settles the task meanwhile (:meth:`detach`).
-    """
-
-    done_at_report = True
-
-    def __init__(
-        self, pid: int, request_fd: int, report_fd: int, pidfd: int, server: ForkServer
-    ) -> None:
-        super().__init__(pid, request_fd, report_fd, pidfd=pidfd)
-        self._server = server
-
-    def exited(self) -> bool:
-        """Whether the child has ended (its status is then known)."""
-        pidfd = self._pidfd
-        if self.status is None and pidfd is not None and _readable(pidfd):
-            self.wait()
-        return self.status is not None
-
-    def wait(self) -> int:
-        """Block until the child ends and the server reports its wait status."""
-        if self.status is None:
-            if self._pidfd is not None:
-                select.select([self._pidfd], [], [])
-            self._set_status(self._server.next_status(self.pid))
-        assert self.status is not None
-        return self.status
-
-    def detach(self) -> None:
-        """Leave the exiting child to the server; its exit status is not awaited."""
-        if self.status is None:
-            self._server.ignore_exit(self.pid)
-            self._set_status(0)  # it wrote its report: it exits with 0
-
-    def kill_and_reap(self) -> None:
-        """SIGKILL the child through its pidfd (no pid reuse race), then wait."""
-        if self.status is not None:
-            return
-        if self._pidfd is not None:
-            with contextlib.suppress(ProcessLookupError):
-                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
-        self.wait()
-
-
-def _readable(fd: int) -> bool:
-    return bool(select.select([fd], [], [], 0)[0])
