@@ -79,11 +79,13 @@ test: install tasktiger-venv ## All tests
 check: lint type test ## Everything CI runs
 
 # Chaos suite (tests/chaos, real redis-server and worker processes, < 8 min): every
-# test, not only the `chaos_quick` subset of `make test`; then docs/reliability.md.
-chaos: install ## Fault-injection suite, then render docs/reliability.md
+# test, not only the `chaos_quick` subset of `make test`; then docs/reliability.md,
+# rendered even when a test failed (each row says whether its assertions held), and
+# the target fails if any test did.
+chaos: install tasktiger-venv ## Fault-injection suite, then render docs/reliability.md
 	rm -rf build/chaos
-	$(BIN)/python -m pytest tests/chaos -m chaos
-	$(BIN)/python -m tests.chaos.render
+	status=0; $(BIN)/python -m pytest tests/chaos -m chaos || status=$$?; \
+		$(BIN)/python -m tests.chaos.render; exit $$status
 
 # Benchmarks (not part of `make test`): Tiger vs TaskTiger (its own venv) vs RQ
 # (the `bench` extra) on a private redis-server; see docs/benchmarks.md.

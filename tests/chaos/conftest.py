@@ -7,7 +7,7 @@ default pytest run (pyproject ``addopts``) only runs those also marked
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import pytest
 
 from tests.chaos import tasks
 from tests.chaos.checker import Ledger
+from tests.chaos.figures import record_outcome
 from tests.chaos.processes import FAST, WorkerProcess
 from tests.chaos.redis_server import RedisServer
 from tiger_adapters.compat import TaskTiger
@@ -83,3 +84,15 @@ def make_producer(server: RedisServer, **config: Any) -> TaskTiger:
 #: The task functions, for ``ledger.delay(producer, WORK, key, ...)``.
 WORK = tasks.work
 POISON = tasks.poison
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Add each test's outcome to the figures it recorded (see figures.py)."""
+    del item
+    report = yield
+    if call.when == "call" or report.failed:
+        record_outcome(report.outcome)
+    return report

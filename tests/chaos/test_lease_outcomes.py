@@ -116,6 +116,16 @@ def test_sync_long_task_keeps_lease_and_lock(
     assert 0 == figures["lock_missing_samples"]
 
 
+def wait_held(client: redis.Redis, at_least: int, timeout: float) -> int:
+    """Wait until ``at_least`` tasks are active (a prefetched claim); how many."""
+    deadline = time.monotonic() + timeout
+    while (held := int(client.zcard("t:active:chaos"))) < at_least:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.002)
+    return held
+
+
 @pytest.mark.chaos_quick
 @pytest.mark.timeout(60)
 def test_c1_prefetch_held_tasks_run_later(
@@ -127,8 +137,8 @@ def test_c1_prefetch_held_tasks_run_later(
     for n in range(200):
         ledger.delay(producer, WORK, f"k{n}", queue="chaos")
     victim = make_worker(server.url, config=config)
-    wait_executed(records, 60)
-    held = int(client.zcard("t:active:chaos"))
+    wait_executed(records, 40)
+    held = wait_held(client, at_least=5, timeout=5)
     victim.signal(signal.SIGKILL)
     killed = time.monotonic()
     victim.wait(5)
