@@ -35,8 +35,9 @@ ISSUE_12 = {
     "recorded; asserted only stuck=0 and no worker exit",
     "R3-retriable": "as R3-default, retriable tasks: stuck=0, no worker exit",
     "C1-prefetch": "`PREFETCH_TASKS=10`, 200 short non-retriable tasks, the "
-    "worker SIGKILLed mid-drain, a second one started: no never-started task in "
-    "error, at most the one execution in hand errored, lost=0, stuck=0",
+    "worker SIGKILLed mid-drain, a second one started: the held (prefetched) "
+    "tasks run later; errored <= 1 (only the task in hand at the kill), lost=0, "
+    "stuck=0",
     "CLAIM-RETRY-resent": "a TCP proxy loses the reply of 3 claims Redis ran; "
     "the client (redis-py `Retry`, 3) re-sends them: every task executed, "
     "errored=0, stuck=0",

@@ -166,8 +166,10 @@ def test_c1_prefetch_held_tasks_run_later(
 
     assert drained is not None
     assert 0 == figures["lost"] == figures["stuck"]
-    assert 0 == figures["never_started_errored"]
-    assert 1 >= figures["errored"]  # only the execution in hand at the kill may
+    # One fork worker runs one task at a time: only the one in hand at the kill
+    # (its child forked or about to be, its function begun or not) may error; the
+    # prefetched ones held behind it must run later.
+    assert 1 >= figures["errored"]
     assert 200 - figures["errored"] <= figures["executed"]
 
 
