@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from tiger_adapters.compat.outage import Outage
+from tiger_adapters.compat.outage import Outage, redis_location
 from tiger_adapters.compat.queue_watch import QueueWatch
 from tiger_adapters.executor import ForkExecutor, InlineExecutor
 from tiger_adapters.executor.context import bind_host
@@ -136,33 +136,47 @@ class Worker:
                 have work, so none is left behind when it returns).
             force_once: return after a single iteration.
             exit_after: return once this much time has passed (between tasks).
+
+        Redis down, restarting, loading or failing over (at start too) is waited
+        out with backoff and jitter, logged once per outage (see ``Outage``); a
+        stop signal during the wait ends ``run``.
+
+        Raises:
+            RedisSetupError: Redis refused the credentials, an ACL permission,
+                TLS or the connection settings (at start or later): retrying
+                cannot help, so the worker stops at once.
         """
         cycle = self.cycle
         deadline = time.monotonic() + exit_after.total_seconds() if exit_after else None
-        cycle.log.info(
-            "ready",
-            queues=list(cycle.only),
-            exclude_queues=list(cycle.exclude),
-            executor=self.executor_name,
-        )
         connection = getattr(self.tiger, "connection", None)
-        if connection is not None:
-            check_eviction_policy(connection, cycle.log)
-        outage = Outage(cycle.log, self._stop)  # Redis down: wait, never crash
-        outage.call(
-            lambda: queue_periodic_tasks(
-                cycle.store,
-                getattr(self.tiger, "periodic_task_funcs", {}),
-                cycle.config,
-                now=cycle.clock.now(),
-                handles=cycle.handles,
-                log=cycle.log,
-            )
-        )
+        # Redis down: wait, never crash; a wrong setup: RedisSetupError at once.
+        outage = Outage(cycle.log, self._stop, where=redis_location(connection))
         watch = QueueWatch(cycle.store, cycle.config, cycle.handles, self._stop)
-        outage.call(watch.open)
+        ready = False
         try:
             with self._signals_stop_worker():
+                if connection is not None:
+                    if outage.call(connection.ping) is None:
+                        return  # stopped before Redis came up
+                    check_eviction_policy(connection, cycle.log)
+                cycle.log.info(
+                    "ready",
+                    queues=list(cycle.only),
+                    exclude_queues=list(cycle.exclude),
+                    executor=self.executor_name,
+                )
+                ready = True
+                outage.call(
+                    lambda: queue_periodic_tasks(
+                        cycle.store,
+                        getattr(self.tiger, "periodic_task_funcs", {}),
+                        cycle.config,
+                        now=cycle.clock.now(),
+                        handles=cycle.handles,
+                        log=cycle.log,
+                    )
+                )
+                outage.call(watch.open)
                 outage.run(
                     lambda: self._loop(
                         watch,
@@ -177,7 +191,8 @@ class Worker:
             close = getattr(self._executor, "close", None)
             if close is not None:  # e.g. the fork executor's spare child
                 close()
-            cycle.log.info("done")
+            if ready or self._stop.is_set():
+                cycle.log.info("done")
 
     def _loop(
         self,

@@ -18,6 +18,7 @@ import click
 import structlog
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tiger_adapters.compat.outage import RedisSetupError
 from tiger_core.ports import ErrorReporter
 
 if TYPE_CHECKING:
@@ -27,6 +28,25 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: Options that name the Redis server; ignored by ``run_worker_with_args``.
 CONNECTION_OPTIONS = ("host", "port", "password", "db")
+
+#: The exit codes of a worker command, for ``--help``.
+EXIT_CODES_HELP = (
+    "Exit codes: 0 stopped (SIGTERM/SIGINT, --exit-after), also while waiting "
+    "for Redis; 1 other failure (a module cannot be imported, a crash); 2 a "
+    "usage, configuration or credentials error (options, config, URL, Redis "
+    "password, ACL, TLS): restarting will not help. Redis down or failing over "
+    "is never an exit: the worker waits, logging once per outage."
+)
+
+
+class SetupError(click.ClickException):
+    """A configuration or credentials error: one line, exit code 2.
+
+    Like click's usage errors (also 2), it means "fix the setup": a supervisor
+    restarting the worker would only fail again.
+    """
+
+    exit_code = 2
 
 
 class WorkerRunOptions(BaseModel):
@@ -140,7 +160,7 @@ def run_options(values: dict[str, Any]) -> WorkerRunOptions:
     """Turn the parsed values of :func:`worker_options` into run options.
 
     Raises:
-        click.ClickException: a value is invalid (one line, exit code 1).
+        SetupError: a value is invalid (one line, exit code 2).
     """
     try:
         return WorkerRunOptions(
@@ -155,7 +175,7 @@ def run_options(values: dict[str, Any]) -> WorkerRunOptions:
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"])
-        raise click.ClickException(f"invalid {where}: {error['msg']}") from exc
+        raise SetupError(f"invalid {where}: {error['msg']}") from exc
 
 
 def split_list(value: str | None) -> tuple[str, ...] | None:
@@ -202,6 +222,8 @@ def start_worker(
 
     Raises:
         click.ClickException: a module cannot be imported.
+        SetupError: Redis refused the credentials, an ACL permission, TLS or the
+            connection settings (the message of the ``RedisSetupError``).
     """
     from tiger_adapters.compat.worker import Worker  # noqa: PLC0415 - import cycle
 
@@ -218,6 +240,8 @@ def start_worker(
             max_workers_per_queue=options.max_workers_per_queue,
         )
         worker.run(exit_after=dt.timedelta(minutes=minutes) if minutes else None)
+    except RedisSetupError as exc:  # one line, no traceback: the setup is wrong
+        raise SetupError(str(exc)) from exc
     except Exception:
         structlog.get_logger(tiger.config.LOGGER_NAME).exception("unhandled exception")
         raise
@@ -236,7 +260,9 @@ def run_worker_with_args(
     click command in standalone mode it ends with ``SystemExit``.
     """
 
-    @click.command(context_settings={"help_option_names": ["--help"]})
+    @click.command(
+        context_settings={"help_option_names": ["--help"]}, epilog=EXIT_CODES_HELP
+    )
     @worker_options
     def command(**values: Any) -> None:
         """Run a worker on the application's TaskTiger instance."""
