@@ -9,6 +9,7 @@ from dependency_injector import containers, providers
 
 from tiger_adapters.clock import SystemClock
 from tiger_adapters.compat import TaskTiger
+from tiger_adapters.compat.outage import Fault, RedisSetupError, classify
 from tiger_adapters.memory import MemoryLockStore, MemoryTaskStore
 from tiger_adapters.redis import RedisClock, RedisLockStore, RedisTaskStore
 from tiger_cli.settings import WorkerSettings, redact_url
@@ -20,22 +21,37 @@ class RedisUnavailableError(RuntimeError):
     """The Redis server named by the URL cannot be reached."""
 
 
-def redis_client(url: str) -> Iterator[redis.Redis]:
-    """Open a client for ``url``, check it answers, and close it on shutdown.
+def redis_client(url: str, check: bool = True) -> Iterator[redis.Redis]:
+    """Open a client for ``url`` and close it on shutdown.
+
+    With ``check`` (the admin command, which is interactive) the server must
+    answer a PING now; without it (the worker) nothing is sent: ``Worker.run``
+    waits for an unreachable Redis and fails fast on a wrong setup, by the same
+    rule (:func:`tiger_adapters.compat.outage.classify`).
 
     Raises:
-        RedisUnavailableError: the server does not answer, naming the URL.
+        RedisSetupError: the URL is invalid, or (``check``) Redis refused the
+            credentials, an ACL permission, TLS or the connection settings.
+        RedisUnavailableError: (``check``) the server does not answer.
     """
-    client = redis.Redis.from_url(
-        url, decode_responses=True, protocol=2, socket_connect_timeout=5
-    )
+    where = f"Redis at {redact_url(url)}"
     try:
-        client.ping()
-    except redis.RedisError as exc:
-        client.close()
-        raise RedisUnavailableError(
-            f"cannot reach Redis at {redact_url(url)}: {exc}"
-        ) from exc
+        client = redis.Redis.from_url(
+            url, decode_responses=True, protocol=2, socket_connect_timeout=5
+        )
+    except (ValueError, TypeError) as exc:
+        raise RedisSetupError(Fault.CONFIG, exc, where) from exc
+    if check:
+        try:
+            client.ping()
+        except redis.RedisError as exc:
+            client.close()
+            fault = classify(exc)
+            if fault is not None and fault.fatal:
+                raise RedisSetupError(fault, exc, where) from exc
+            raise RedisUnavailableError(
+                f"cannot reach Redis at {redact_url(url)}: {exc}"
+            ) from exc
     try:
         yield client
     finally:
@@ -81,8 +97,12 @@ class Container(containers.DeclarativeContainer):
     """Builds the TaskTiger instance of a worker process from its settings."""
 
     settings = providers.Dependency(instance_of=WorkerSettings)
+    #: Whether the Redis client must answer at once (the worker passes False).
+    check_redis = providers.Object(True)
     config = providers.Singleton(TigerConfig.from_mapping, settings.provided.config)
-    redis = providers.Resource(redis_client, url=settings.provided.url)
+    redis = providers.Resource(
+        redis_client, url=settings.provided.url, check=check_redis
+    )
     clock = providers.Selector(
         providers.Callable(_backend, settings),
         memory=providers.Singleton(SystemClock),
@@ -108,8 +128,15 @@ class Container(containers.DeclarativeContainer):
             RedisLockStore, redis, prefix=config.provided.REDIS_PREFIX
         ),
     )
+    #: The Redis client as ``TaskTiger.connection`` (Worker.run pings it first).
+    connection = providers.Selector(
+        providers.Callable(_backend, settings),
+        memory=providers.Object(None),
+        redis=redis,
+    )
     tiger = providers.Singleton(
         TaskTiger,
+        connection=connection,
         config=settings.provided.config,
         store=store,
         clock=clock,

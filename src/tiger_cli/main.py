@@ -1,4 +1,8 @@
-"""tiger-worker: process tasks until SIGTERM or SIGINT, then exit 0."""
+"""tiger-worker: process tasks until SIGTERM or SIGINT, then exit 0.
+
+Redis down at start (or later) is waited out by ``Worker.run``; a wrong setup
+(options, config, URL, Redis credentials, ACL, TLS) is one line and exit code 2.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,10 @@ from typing import Any
 
 import click
 
+from tiger_adapters.compat.outage import RedisSetupError
 from tiger_adapters.compat.worker_cli import (
+    EXIT_CODES_HELP,
+    SetupError,
     import_modules,
     run_options,
     start_worker,
@@ -24,16 +31,14 @@ from tiger_cli.connection import (
     resolve_url,
     url_option,
 )
-from tiger_cli.container import (
-    Container,
-    RedisUnavailableError,
-    ReportingUnavailableError,
-)
+from tiger_cli.container import Container, ReportingUnavailableError
 from tiger_cli.settings import WorkerSettings
 from tiger_core.errors import ConfigError
 
 
-@click.command(context_settings={"help_option_names": ["--help"]})
+@click.command(
+    context_settings={"help_option_names": ["--help"]}, epilog=EXIT_CODES_HELP
+)
 @url_option
 @worker_options
 @prefix_option
@@ -55,9 +60,10 @@ def cli(
 ) -> None:
     """Run a Tiger worker: it processes tasks until SIGTERM or SIGINT.
 
-    On a stop signal it finishes the task in hand and exits 0. Options are those
-    of TaskTiger's ``tasktiger`` command, plus --url, --prefix, --config,
-    --sentry-dsn and --version.
+    On a stop signal it finishes the task in hand and exits 0. While Redis is
+    down (at start too) it waits and retries, logging once per outage. Options
+    are those of TaskTiger's ``tasktiger`` command, plus --url, --prefix,
+    --config, --sentry-dsn and --version.
     """
     settings = _settings(url, prefix, config_items, sentry_dsn, values)
     run(settings)
@@ -73,10 +79,13 @@ def _settings(
     """Validate every option before anything connects.
 
     Raises:
-        click.ClickException: a one-line message naming the bad option or key.
+        SetupError: a one-line message naming the bad option or key (exit 2).
     """
-    url = resolve_url(url, values)
-    config = resolve_config(prefix, config_items)
+    try:
+        url = resolve_url(url, values)
+        config = resolve_config(prefix, config_items)
+    except click.ClickException as exc:
+        raise SetupError(exc.message) from exc
     try:
         options = run_options(values)
         return WorkerSettings(
@@ -86,26 +95,31 @@ def _settings(
             sentry_dsn=sentry_dsn or None,
         )
     except ValueError as exc:
-        raise click.ClickException(one_line(exc)) from exc
+        raise SetupError(one_line(exc)) from exc
 
 
 def run(settings: WorkerSettings) -> None:
     """Wire the worker from ``settings`` and run it until it is stopped.
 
+    Nothing is sent to Redis here: ``Worker.run`` waits for an unreachable Redis
+    (logging once, a stop signal ends the wait with exit code 0) and raises
+    ``RedisSetupError`` on a wrong setup, by the one rule of ``outage.classify``.
+
     Raises:
-        click.ClickException: a module cannot be imported, Redis cannot be reached,
-            the config is invalid or error reporting cannot be set up (a one-line
-            message, exit code 1).
+        SetupError: the config is invalid, error reporting cannot be set up, or
+            Redis refused the credentials, an ACL permission, TLS or the
+            connection settings (a one-line message, exit code 2).
+        click.ClickException: a module cannot be imported (exit code 1).
     """
     configure_logging()
     import_modules(settings.modules)
-    container = Container(settings=settings)
+    container = Container(settings=settings, check_redis=False)
     try:
         try:
             tiger = container.tiger()
             reporters = container.error_reporters()
-        except (RedisUnavailableError, ReportingUnavailableError, ConfigError) as exc:
-            raise click.ClickException(str(exc)) from exc
+        except (RedisSetupError, ReportingUnavailableError, ConfigError) as exc:
+            raise SetupError(str(exc)) from exc
         start_worker(tiger, settings, error_reporters=reporters)
     finally:
         container.shutdown_resources()

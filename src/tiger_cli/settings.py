@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
+import redis
 from pydantic import Field, field_validator
 
 from tiger_adapters.compat.worker_cli import WorkerRunOptions
@@ -36,6 +37,24 @@ def redact_url(url: str) -> str:
     return redacted
 
 
+def check_redis_url(url: str) -> None:
+    """Build (never connect) a connection for ``url``, so its options are checked.
+
+    Raises:
+        ValueError: a port, option or value of the URL is invalid (one line, the
+            URL shown with its password redacted).
+    """
+    try:
+        pool = redis.ConnectionPool.from_url(url)
+        try:
+            pool.make_connection()
+        finally:
+            pool.disconnect()
+    except (ValueError, TypeError, redis.RedisError) as exc:
+        detail = " ".join(str(exc).split())
+        raise ValueError(f"invalid URL {redact_url(url)!r}: {detail}") from None
+
+
 class WorkerSettings(WorkerRunOptions):
     """Validated settings of a worker process (from options and the environment).
 
@@ -62,6 +81,8 @@ class WorkerSettings(WorkerRunOptions):
                 f"unsupported URL {redact_url(value)!r}: use redis://host:port/db, "
                 "rediss://, unix:///path or memory://"
             )
+        if scheme in REDIS_SCHEMES:
+            check_redis_url(value)
         return value
 
     @property

@@ -109,10 +109,10 @@ def sample_tasks_done(path: str) -> bool:
     ],
 )
 def test_bad_settings_exit_with_one_line(args: list[str], message: str) -> None:
-    """A bad config value, key or URL: exit code 1 and one line naming it."""
+    """A bad config value, key or URL: exit code 2 and one line naming it."""
     done = run_cli(*args)
 
-    assert 1 == done.returncode
+    assert 2 == done.returncode
     (line,) = done.stderr.strip().splitlines()
     assert message in line
 

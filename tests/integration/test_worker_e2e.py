@@ -245,16 +245,24 @@ def test_queue_option_limits_the_queues(
     assert redis_client.exists(f"t:task:{other_id}") == 1
 
 
-def test_unreachable_redis_exits_with_a_one_line_message() -> None:
-    """A URL nobody listens on makes the CLI exit non-zero, naming the URL once."""
-    url = "redis://127.0.0.1:1/0"
+def test_unreachable_redis_is_waited_for(tmp_path: Path) -> None:
+    """A URL nobody listens on: the CLI keeps running and logs the outage once.
 
-    done = run_cli("--url", url)
+    (It used to exit 1, and a supervisor restart-looped it; see
+    test_startup_wait.py for Redis coming up and for stopping during the wait.)
+    """
+    log = tmp_path / "worker.log"
 
-    assert done.returncode != 0
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert url in lines[0]
+    with logged_process(
+        [sys.executable, "-m", "tiger_cli", "--url", "redis://127.0.0.1:1/0"], log
+    ) as process:
+        wait_for(lambda: "redis unavailable" in log.read_text(), "the outage", log)
+        time.sleep(0.5)
+        assert process.poll() is None, log.read_text()
+        process.send_signal(signal.SIGTERM)
+        assert 0 == process.wait(timeout=10), log.read_text()
+
+    assert 1 == log.read_text().count("redis unavailable, retrying")
 
 
 def test_missing_module_exits_naming_it(redis_url: str) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from tiger_adapters.compat.outage import RedisSetupError
 from tiger_cli.container import Container, RedisUnavailableError
 from tiger_cli.settings import WorkerSettings
 from tiger_core.errors import ConfigError
@@ -37,14 +38,15 @@ class AdminContext:
         """The TaskTiger of these settings, built once.
 
         Raises:
-            click.ClickException: Redis cannot be reached or the config is invalid.
+            click.ClickException: Redis cannot be reached, refuses the credentials
+                (or ACL, TLS) or the config is invalid: one line, exit code 1.
         """
         if self._container is None:
             self._container = Container(settings=self.settings)
             click.get_current_context().call_on_close(self.close)
         try:
             tiger: TaskTiger = self._container.tiger()
-        except (RedisUnavailableError, ConfigError) as exc:
+        except (RedisUnavailableError, RedisSetupError, ConfigError) as exc:
             raise click.ClickException(str(exc)) from exc
         return tiger
 

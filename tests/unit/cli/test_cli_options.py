@@ -103,20 +103,24 @@ def test_config_item_without_equals_is_an_error() -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "message", "code"),
     [
-        (["--config", "STATS_INTERVL=5"], "unknown config key 'STATS_INTERVL'"),
-        (["--config", "STATS_INTERVAL=-1"], "STATS_INTERVAL=-1"),
-        (["--url", "http://x"], "unsupported URL 'http://x'"),
-        (["--url", "redis://x", "-p", "7000"], "either --url or -h/-p/-a/-n"),
-        (["-m", "no_such_module_xyz"], "cannot import module 'no_such_module_xyz'"),
+        (["--config", "STATS_INTERVL=5"], "unknown config key 'STATS_INTERVL'", 2),
+        (["--config", "STATS_INTERVAL=-1"], "STATS_INTERVAL=-1", 2),
+        (["--url", "http://x"], "unsupported URL 'http://x'", 2),
+        (["--url", "redis://x:port/0"], "invalid URL 'redis://x:port/0'", 2),
+        (["--url", "redis://:pw@x/0?bogus=1"], "invalid URL 'redis://:***@x/0", 2),
+        (["--url", "redis://x", "-p", "7000"], "either --url or -h/-p/-a/-n", 2),
+        (["-m", "no_such_module_xyz"], "cannot import module 'no_such_module_xyz'", 1),
     ],
 )
-def test_bad_input_is_a_one_line_error(args: list[str], message: str) -> None:
-    """Bad config, URL or module: exit code 1 and one line naming the problem."""
+def test_bad_input_is_a_one_line_error(
+    args: list[str], message: str, code: int
+) -> None:
+    """Bad config or URL: exit code 2; a module that fails to import: 1."""
     result = CliRunner().invoke(cli, args)
 
     (line,) = [line for line in result.output.splitlines() if line]
-    assert 1 == result.exit_code
+    assert code == result.exit_code
     assert line.startswith("Error: ")
     assert message in line
