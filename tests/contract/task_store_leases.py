@@ -202,3 +202,14 @@ class LeaseContract:
         assert 0 == store.sweep_leases("q", limit=100)
         store.complete("q", "a", owner="w1", unique=False)
         assert [] == store.heartbeat("q", ["b"], now=T0 + 30, owner="w1")
+
+    def test_the_last_settle_of_a_claim_drops_its_answer(
+        self, store: TaskStore
+    ) -> None:
+        """After ``claim_done`` a request id answers nothing kept: it claims anew."""
+        fill(store, "a", "b")
+        assert ["a"] == claim(store, 1, request_id="r1")
+
+        store.complete("q", "a", owner="w1", unique=False, claim_done=True)
+
+        assert ["b"] == claim(store, 1, request_id="r1")

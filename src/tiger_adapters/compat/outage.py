@@ -166,6 +166,11 @@ def redis_location(client: Any) -> str:
     return f"Redis at {scheme}://{auth}{host}:{port}/{db}"
 
 
+#: The longest wait between two attempts: a worker that lost Redis reaches it
+#: again at most this long after it is back.
+BACKOFF_CAP = 5.0
+
+
 class Outage:
     """Backoff state of one worker across Redis outages.
 
@@ -190,7 +195,7 @@ class Outage:
         stop: threading.Event,
         *,
         first: float = 0.1,
-        cap: float = 5.0,
+        cap: float = BACKOFF_CAP,
         where: str = "Redis",
         random: Callable[[], float] = random_module.random,
     ) -> None:

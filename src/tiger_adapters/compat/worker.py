@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from tiger_adapters.compat.outage import Outage, redis_location
+from tiger_adapters.compat.outage import BACKOFF_CAP, Outage, redis_location
+from tiger_adapters.compat.persist import Persistence
 from tiger_adapters.compat.queue_watch import QueueWatch
 from tiger_adapters.executor import ForkExecutor, InlineExecutor
 from tiger_adapters.executor.context import bind_host
@@ -81,9 +82,15 @@ class Worker:
             executor if isinstance(executor, str) else type(executor).__name__
         )
         self._executor = _make_executor(executor, tiger)
-        self.stats = WorkerStats(
-            config.STATS_INTERVAL,
-            structlog.get_logger(config.LOGGER_NAME).bind(worker_id=self.id),
+        log = structlog.get_logger(config.LOGGER_NAME).bind(worker_id=self.id)
+        self.stats = WorkerStats(config.STATS_INTERVAL, log)
+        self._stop = threading.Event()
+        connection = getattr(tiger, "connection", None)
+        #: One backoff state for the loop and for the calls made while tasks are
+        #: held, so that an outage is logged once whoever meets it.
+        self._outage = Outage(log, self._stop, where=redis_location(connection))
+        persist = Persistence(
+            self._outage, self._stop, grace=config.ACTIVE_TASK_UPDATE_TIMEOUT
         )
         self.cycle = WorkerCycle(
             tiger.store,
@@ -99,8 +106,9 @@ class Worker:
             reporters=(*error_reporters, tiger.permanent_error_hook()),
             locks=tiger.locks,
             max_workers_per_queue=max_workers_per_queue,
+            persist=persist,
+            restart_grace=BACKOFF_CAP,
         )
-        self._stop = threading.Event()
         bind_host(tiger)  # tasks run through tiger's runners and context managers
 
     @property
@@ -150,7 +158,7 @@ class Worker:
         deadline = time.monotonic() + exit_after.total_seconds() if exit_after else None
         connection = getattr(self.tiger, "connection", None)
         # Redis down: wait, never crash; a wrong setup: RedisSetupError at once.
-        outage = Outage(cycle.log, self._stop, where=redis_location(connection))
+        outage = self._outage
         watch = QueueWatch(cycle.store, cycle.config, cycle.handles, self._stop)
         ready = False
         try:

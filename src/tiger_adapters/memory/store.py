@@ -164,6 +164,7 @@ class MemoryTaskStore(MemoryClaimOps, MemoryRuntimeOps):
         owner: str,
         unique: bool | None = None,
         then_start: tuple[str, str] | None = None,
+        claim_done: bool = False,
     ) -> None:
         """See :meth:`tiger_core.ports.TaskStore.complete` (reads its own payload)."""
         del unique  # the payload tells
@@ -172,6 +173,8 @@ class MemoryTaskStore(MemoryClaimOps, MemoryRuntimeOps):
             self._leave_active(queue, task_id)
             self._drop(queue, task_id, from_state=TaskState.ACTIVE)
             self._start_next(then_start, owner)
+            if claim_done:
+                self._leases.replies.pop(owner, None)
 
     def _leave_active(self, queue: str, task_id: str) -> None:
         self._remove(TaskState.ACTIVE, queue, task_id)
@@ -188,6 +191,7 @@ class MemoryTaskStore(MemoryClaimOps, MemoryRuntimeOps):
         score: float,
         keep_executions: int | None,
         then_start: tuple[str, str] | None = None,
+        claim_done: bool = False,
     ) -> None:
         """See :meth:`tiger_core.ports.TaskStore.fail`."""
         encoded = encode_record(record)
@@ -204,6 +208,10 @@ class MemoryTaskStore(MemoryClaimOps, MemoryRuntimeOps):
             if to_state is None:
                 self._drop(queue, task_id, from_state=TaskState.ACTIVE)
             self._start_next(then_start, owner)
+            if claim_done:
+                self._leases.replies.pop(owner, None)
+            if claim_done:
+                self._leases.replies.pop(owner, None)
 
     def move(
         self,

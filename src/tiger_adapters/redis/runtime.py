@@ -12,7 +12,7 @@ import uuid
 from typing import Protocol
 
 import redis
-from redis.exceptions import OutOfMemoryError
+from redis.exceptions import OutOfMemoryError, ResponseError
 
 from tiger_adapters import codec
 from tiger_adapters.redis.keys import KeySchema
@@ -135,8 +135,15 @@ class RedisRuntimeOps:
         return dropped
 
     def uptime(self: _Internals) -> float | None:
-        """See :meth:`tiger_core.ports.TaskStore.uptime` (``INFO server``)."""
-        info = self._client.info("server")
+        """See :meth:`tiger_core.ports.TaskStore.uptime` (``INFO server``).
+
+        None when INFO is refused (an ACL user without ``@dangerous``, a managed
+        Redis that renames it): the scan then judges heartbeats as TaskTiger does.
+        """
+        try:
+            info = self._client.info("server")
+        except ResponseError:  # NOPERM, unknown command
+            return None
         value = info.get("uptime_in_seconds")
         return None if value is None else float(value)
 

@@ -261,12 +261,15 @@ class Scripts:
         args = [repr(now), owner, _flag(start), *task_ids]
         return [str(task_id) for task_id in self._run("heartbeat_tasks", keys, args)]
 
-    def _next_keys(self, queue: str, then_start: tuple[str, str] | None) -> list[str]:
-        """KEYS 13-14 of complete/fail_task: the next task's active zset and leases."""
+    def _next_keys(
+        self, queue: str, owner: str, then_start: tuple[str, str] | None
+    ) -> list[str]:
+        """KEYS 13-15 of complete/fail_task: the next task's keys, the claim memo."""
         next_queue = queue if then_start is None else then_start[0]
         return [
             self._keys.state_zset(TaskState.ACTIVE, next_queue),
             self._keys.owners(next_queue),
+            self._keys.claim_reply(owner),
         ]
 
     def complete_task(
@@ -277,11 +280,22 @@ class Scripts:
         owner: str,
         unique: bool | None = None,
         then_start: tuple[str, str] | None = None,
+        claim_done: bool = False,
     ) -> None:
         """Run ``complete_task.lua`` (raises ResponseError ``LEASE_LOST``)."""
-        keys = [*self._task_keys(queue, task_id), *self._next_keys(queue, then_start)]
+        keys = [
+            *self._task_keys(queue, task_id),
+            *self._next_keys(queue, owner, then_start),
+        ]
         flag = "" if unique is None else _flag(unique)
-        args = [task_id, queue, owner, flag, then_start[1] if then_start else ""]
+        args = [
+            task_id,
+            queue,
+            owner,
+            flag,
+            then_start[1] if then_start else "",
+            _flag(claim_done),
+        ]
         self._run("complete_task", keys, args)
 
     def fail_task(  # noqa: PLR0913 - mirrors the script's ARGV
@@ -295,9 +309,13 @@ class Scripts:
         to_state: TaskState | None,
         score: float,
         then_start: tuple[str, str] | None = None,
+        claim_done: bool = False,
     ) -> None:
         """Run ``fail_task.lua`` (raises ResponseError ``LEASE_LOST``)."""
-        keys = [*self._task_keys(queue, task_id), *self._next_keys(queue, then_start)]
+        keys = [
+            *self._task_keys(queue, task_id),
+            *self._next_keys(queue, owner, then_start),
+        ]
         args = [
             task_id,
             queue,
@@ -307,6 +325,7 @@ class Scripts:
             _state_arg(to_state),
             repr(score),
             then_start[1] if then_start else "",
+            _flag(claim_done),
         ]
         self._run("fail_task", keys, args)
 

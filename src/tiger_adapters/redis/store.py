@@ -240,11 +240,17 @@ class RedisTaskStore(RedisClaimOps, RedisRuntimeOps):
         owner: str,
         unique: bool | None = None,
         then_start: tuple[str, str] | None = None,
+        claim_done: bool = False,
     ) -> None:
         """Remove a successfully executed task from ``active``."""
         with _lease_errors():
             self._scripts.complete_task(
-                queue, task_id, owner=owner, unique=unique, then_start=then_start
+                queue,
+                task_id,
+                owner=owner,
+                unique=unique,
+                then_start=then_start,
+                claim_done=claim_done,
             )
 
     def fail(  # noqa: PLR0913 - the port's signature
@@ -258,6 +264,7 @@ class RedisTaskStore(RedisClaimOps, RedisRuntimeOps):
         score: float,
         keep_executions: int | None,
         then_start: tuple[str, str] | None = None,
+        claim_done: bool = False,
     ) -> None:
         """Append a failed execution and move the task out of ``active``."""
         if to_state is TaskState.ACTIVE:
@@ -272,6 +279,7 @@ class RedisTaskStore(RedisClaimOps, RedisRuntimeOps):
                 to_state=to_state,
                 score=score,
                 then_start=then_start,
+                claim_done=claim_done,
             )
 
     def move(

@@ -167,6 +167,7 @@ class TaskStore(Protocol):
         owner: str,
         unique: bool | None = None,
         then_start: tuple[str, str] | None = None,
+        claim_done: bool = False,
     ) -> None:
         """Remove a successfully executed task from ``active``, atomically.
 
@@ -176,6 +177,8 @@ class TaskStore(Protocol):
         claimed; None makes the store read the payload to find out.
         ``then_start`` is the (queue, id) of ``owner``'s held task that runs
         next: it is handed to run in the same step (if ``owner`` still holds it).
+        ``claim_done`` says that ``owner`` holds nothing more of its last claim:
+        what the store kept to answer a re-send of that claim is dropped.
 
         Raises:
             LeaseLost: ``owner`` no longer holds the task; nothing changed.
@@ -193,13 +196,14 @@ class TaskStore(Protocol):
         score: float,
         keep_executions: int | None,
         then_start: tuple[str, str] | None = None,
+        claim_done: bool = False,
     ) -> None:
         """Append a failed execution and move the task out of ``active``, atomically.
 
         ``to_state`` is ``error`` (permanent failure), ``scheduled`` (a retry due at
         ``score``) or None (a failure that deletes the task). The executions list is
         trimmed to the newest ``keep_executions`` records when that is set.
-        ``then_start`` as in :meth:`complete`.
+        ``then_start`` and ``claim_done`` as in :meth:`complete`.
 
         Raises:
             LeaseLost: ``owner`` no longer holds the task; nothing changed.

@@ -157,7 +157,11 @@ class ClaimRunner:
         for index, task in enumerate(tasks):
             last = index == len(tasks) - 1
             then_start = self.leases.then_start() if last else None
-            if self.settle(task, report, self.log_for(task), then_start=then_start):
+            claim_done = last and self.leases.next_up is None and not self.leases.held
+            log = self.log_for(task)
+            if self.settle(
+                task, report, log, then_start=then_start, claim_done=claim_done
+            ):
                 self.leases.handed(then_start)
 
     def settle(
@@ -167,15 +171,20 @@ class ClaimRunner:
         log: Any,
         *,
         then_start: tuple[str, str] | None = None,
+        claim_done: bool = False,
     ) -> bool:
         """Complete, retry or fail the task according to ``report``.
 
         The settle of the last task of an execution also hands the task that
-        runs next to run (``then_start``), sparing that task a round trip.
+        runs next to run (``then_start``), sparing that task a round trip; the
+        last settle of a claim says so (``claim_done``: the store drops what it
+        kept to answer a re-sent claim).
         Through a storage outage the report is kept and settled once the store
         is back (``persist``). Returns whether the settle went through.
         """
-        return self.settler.settle(task, report, log, then_start=then_start)
+        return self.settler.settle(
+            task, report, log, then_start=then_start, claim_done=claim_done
+        )
 
     def _queue_next_period(self, func: Any, task: StoredTask) -> None:
         """Before a periodic function runs, queue its next period (compat 5.10)."""

@@ -15,8 +15,9 @@ policy allows another attempt, else it goes to ``error`` (TaskTiger's
 conservative rule, compat 5.8).
 
 No lease can be renewed while the store is down, so the scan waits until the
-store has been up for a full lease (``uptime``) before it judges any: a worker
-that rode out a Redis restart settles and heartbeats first. The scan also
+store has been up for a full lease plus the workers' reconnect backoff
+(``uptime``, ``restart_grace``) before it judges any: a worker that rode out a
+Redis restart settles and heartbeats first. The scan also
 sweeps lease records that match no active claim (left by TaskTiger workers,
 whose recovery knows nothing of them).
 """
@@ -63,6 +64,8 @@ class Maintenance:
         handles: whether this worker's queue filters accept a queue.
         group: the worker group id (see :func:`worker_group`).
         log: the worker's structlog logger.
+        restart_grace: seconds workers may take to reconnect after the storage
+            restarted; added to the lease before heartbeats are judged again.
     """
 
     def __init__(  # noqa: PLR0913 - collaborators, all keyword-only
@@ -76,6 +79,7 @@ class Maintenance:
         handles: Callable[[str], bool],
         group: str,
         log: Any,
+        restart_grace: float = 0.0,
     ) -> None:
         """Bind the collaborators; no I/O happens here."""
         self.store = store
@@ -86,6 +90,7 @@ class Maintenance:
         self.handles = handles
         self.promotion_lock = f"queue_scheduled_tasks:{group}"
         self.log = log
+        self.restart_grace = restart_grace
 
     def promote(self, *, throttled: bool = True) -> set[str]:
         """Move due scheduled tasks to queued; return the queues that got some."""
@@ -109,7 +114,7 @@ class Maintenance:
             return 0
         timeout = self.config.ACTIVE_TASK_UPDATE_TIMEOUT
         uptime = self.store.uptime()
-        if uptime is not None and uptime < timeout:
+        if uptime is not None and uptime < timeout + self.restart_grace:
             return 0  # restarted: nobody could heartbeat while it was down
         cutoff = now - timeout
         batch = self.config.REQUEUE_EXPIRED_TASKS_BATCH_SIZE

@@ -66,10 +66,11 @@ class Settler:
         log: Any,
         *,
         then_start: tuple[str, str] | None = None,
+        claim_done: bool = False,
     ) -> bool:
         """Complete, retry or fail the task according to ``report``.
 
-        ``then_start`` is passed to the store (see
+        ``then_start`` and ``claim_done`` are passed to the store (see
         :meth:`tiger_core.ports.TaskStore.complete`).
 
         Returns:
@@ -86,12 +87,20 @@ class Settler:
                         owner=self.owner,
                         unique=unique,
                         then_start=then_start,
+                        claim_done=claim_done,
                     )
                 )
                 log.info("done")
                 return True
             record = report.record or ExecutionRecord(host=self.host)
-            self.fail(task, task.data, record, log, then_start=then_start)
+            self.fail(
+                task,
+                task.data,
+                record,
+                log,
+                then_start=then_start,
+                claim_done=claim_done,
+            )
         except LeaseLost as exc:
             log.warning("lease lost", reason=str(exc))
             return False
@@ -105,6 +114,7 @@ class Settler:
         log: Any,
         *,
         then_start: tuple[str, str] | None = None,
+        claim_done: bool = False,
     ) -> None:
         """Store a failed execution and move the task to scheduled, error or away."""
         now = self.clock.now()
@@ -130,6 +140,7 @@ class Settler:
                 score=now + (delay or 0),
                 keep_executions=data.max_stored_executions or None,
                 then_start=then_start,
+                claim_done=claim_done,
             )
         )
         level = "error" if to_state is TaskState.ERROR else "warning"

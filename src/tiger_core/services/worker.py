@@ -29,7 +29,7 @@ from tiger_core.ports import (
     Persist,
     TaskStore,
 )
-from tiger_core.services.execution import ClaimRunner
+from tiger_core.services.claim_runner import ClaimRunner
 from tiger_core.services.groups import batch_size
 from tiger_core.services.guards import Guards
 from tiger_core.services.leases import Leases, call_once
@@ -63,6 +63,9 @@ class WorkerCycle:
         persist: runs the store calls made while claimed tasks are held (claims,
             settles, hand-overs, lock deferrals) through a storage outage; the
             heartbeats of a running execution are never held up by it.
+        restart_grace: seconds a worker may take to reach the storage again
+            after it restarted (its reconnect backoff): crash recovery waits a
+            lease plus this long after a restart before judging any heartbeat.
 
     Raises:
         ValueError: a queue name of ``only`` or ``exclude`` is invalid.
@@ -83,6 +86,7 @@ class WorkerCycle:
         locks: LockStore | None = None,
         max_workers_per_queue: int | None = None,
         persist: Persist = call_once,
+        restart_grace: float = 0.0,
     ) -> None:
         """Bind the collaborators; no I/O happens here."""
         self.store = store
@@ -115,6 +119,7 @@ class WorkerCycle:
             handles=self.handles,
             group=worker_group(self.only, self.exclude),
             log=self.log,
+            restart_grace=restart_grace,
         )
         self.guards = Guards(
             locks,
@@ -323,9 +328,12 @@ class WorkerCycle:
         log: Any,
         *,
         then_start: tuple[str, str] | None = None,
+        claim_done: bool = False,
     ) -> bool:
         """Settle one task (see :meth:`ClaimRunner.settle`)."""
-        return self.runner.settle(task, report, log, then_start=then_start)
+        return self.runner.settle(
+            task, report, log, then_start=then_start, claim_done=claim_done
+        )
 
     def _beater(self, queue: str, task_ids: list[str]) -> Callable[[], None]:
         """The heartbeat of one execution (see :meth:`Leases.beater`)."""

@@ -22,7 +22,8 @@
 -- ARGV[6] request id, or "": a call repeating the request id of the owner's
 --         last claim that took something returns that claim's answer and
 --         changes nothing (a client re-sending a call whose reply was lost)
--- ARGV[7] milliseconds the answer is kept for such a re-send
+-- ARGV[7] milliseconds the answer is kept for such a re-send (a claim that
+--         takes nothing deletes the key)
 -- then per queue i: ARGV[6 + 2i] its name, ARGV[7 + 2i] its limit (0: skipped)
 -- Returns one array per visited queue, in order: its claimed ids, oldest first.
 -- Queues after the last array were not visited (the total had been reached).
@@ -121,7 +122,13 @@ for i = 1, (#KEYS - 4) / 4 do
   visited[i] = claimed
   remaining = remaining - #claimed
 end
-if request ~= '' and remaining < tonumber(ARGV[1]) then
-  redis.call('SET', KEYS[4], request .. ' ' .. cjson.encode(visited), 'PX', ARGV[7])
+if request ~= '' then
+  if remaining < tonumber(ARGV[1]) then
+    redis.call('SET', KEYS[4], request .. ' ' .. cjson.encode(visited), 'PX', ARGV[7])
+  else
+    -- Nothing taken, nothing to answer again: the owner's earlier answer, which
+    -- it has received (it sent a new request), goes too.
+    redis.call('DEL', KEYS[4])
+  end
 end
 return visited

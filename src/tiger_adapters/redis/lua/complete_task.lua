@@ -18,8 +18,11 @@
 --         knows from the payload it claimed; a task id never changes uniqueness)
 -- KEYS[13] P:active:<next queue>   (see ARGV[5]; any key when there is none)
 -- KEYS[14] P:owner:<next queue>
+-- KEYS[15] P:claim:<owner>   (see ARGV[6])
 -- ARGV[5] the id of the owner's held task that runs next (in KEYS[13]), or
 --         "": it is marked as handed to run (lib/lease.lua) in the same call
+-- ARGV[6] "1" when the owner holds nothing more of its last claim: the answer
+--         kept for a re-send of that claim (claim_tasks.lua) is deleted
 -- Returns 1, or the error "LEASE_LOST ..." when the owner does not hold the
 -- task (nothing changed). The payload and executions are deleted following
 -- TaskTiger's move_task rules: all three keys for a non-unique task; for a
@@ -48,4 +51,7 @@ if ARGV[5] ~= '' then
   lease_start(KEYS[14], KEYS[13], ARGV[5], owner)
 end
 lease_queue_left(KEYS[4], KEYS[8], KEYS[12], queue)
+if ARGV[6] == '1' then
+  redis.call('DEL', KEYS[15])
+end
 return 1

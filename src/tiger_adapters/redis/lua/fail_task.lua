@@ -14,6 +14,7 @@
 -- KEYS[12] P:owner:<queue>
 -- KEYS[13] P:active:<next queue>   (see ARGV[8]; any key when there is none)
 -- KEYS[14] P:owner:<next queue>
+-- KEYS[15] P:claim:<owner>   (see ARGV[9])
 -- ARGV[1] task id
 -- ARGV[2] queue name
 -- ARGV[3] owner token
@@ -23,6 +24,8 @@
 -- ARGV[7] score in the target state
 -- ARGV[8] the id of the owner's held task that runs next, or "" (as in
 --         complete_task, with KEYS[13] and KEYS[14])
+-- ARGV[9] "1" when the owner holds nothing more of its last claim (as in
+--         complete_task, with KEYS[15])
 -- Returns 1, or the error "LEASE_LOST ..." when the owner does not hold the
 -- task (nothing changed). Deletion follows complete_task's rules.
 -- include: lib/forget_task.lua
@@ -57,4 +60,7 @@ if ARGV[8] ~= '' then
   lease_start(KEYS[14], KEYS[13], ARGV[8], owner)
 end
 lease_queue_left(KEYS[4], KEYS[8], KEYS[12], queue)
+if ARGV[9] == '1' then
+  redis.call('DEL', KEYS[15])
+end
 return 1
