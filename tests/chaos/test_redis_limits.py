@@ -256,7 +256,7 @@ def test_s3_auth_acl_tls(
     assert auth_ok
     assert acl_ok
     assert tls is None or tls_ok
-    assert 1 == wrong.returncode
+    assert 2 == wrong.returncode
     assert "wrong-pw-123" not in output
     assert "redis://:***@" in output
     assert "invalid username-password" in output

@@ -150,8 +150,8 @@ class StoreMachine(RuleBasedStateMachine):
         """Claim the oldest queued ids; an id already active goes back to scheduled.
 
         The first ``run_first`` claimed ids are handed to run, the others held.
-        With ``resend``, the owner's last claim that took something is sent again
-        with its request id: it answers the same ids and changes nothing.
+        With ``resend``, the owner's last claim is sent again with its request
+        id when it took something: it answers the same ids and changes nothing.
         """
         busy_at = self.now + retry
         if resend and owner in self.last_claim:
@@ -194,6 +194,8 @@ class StoreMachine(RuleBasedStateMachine):
         assert expected == [task.id for task in got]
         if expected:
             self.last_claim[owner] = (request, expected)
+        else:  # a new request supersedes the last: it is never re-sent again
+            self.last_claim.pop(owner, None)
 
     @rule(owner=st.sampled_from(OWNERS), start=st.booleans())
     def heartbeat(self, owner: str, start: bool) -> None:

@@ -155,7 +155,7 @@ def test_c5_paused_worker_fences_itself(
     producer, client = make_producer(server), server.client()
     paused = make_worker(server.url)
     ledger.delay(
-        producer, WORK, "k0", queue="chaos", kwargs={"seconds": 6}, **RETRIABLE
+        producer, WORK, "k0", queue="chaos", kwargs={"seconds": 12}, **RETRIABLE
     )
     first = wait_started(records)[0]
     paused.signal(signal.SIGSTOP)
