@@ -5,31 +5,27 @@ and re-sent request ids), heartbeat (handing tasks to run or not), complete and
 fail (handing the next held task to run), promote, move (retry / delete /
 cancel) and crash recovery with explicit ``now`` values run on the in-memory
 store and on a real ``redis-server``; after every step the store must equal a
-small pure-Python model (ids and scores per state), leases (owner and started
-mark) must exist exactly for active ids, payloads exactly for ids in some state,
-and a queue must be listed in its state's queue set exactly when it has tasks
-there.
+small model (ids and scores per state), leases (owner, started mark) exist exactly
+for active ids, payloads for ids in some state, and a queue is listed in a state's
+queue set exactly when it has tasks there.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
     invariant,
     rule,
-    run_state_machine_as_test,
 )
 
 from tests.chaos.figures import record_figures
 from tests.chaos.redis_server import RedisServer
+from tests.chaos.store_inspect import Lease, memory_inspect, redis_inspect, run_machine
 from tiger_adapters.memory import MemoryTaskStore
 from tiger_adapters.redis import RedisTaskStore
 from tiger_core.errors import LeaseLost, TaskNotFound
@@ -52,8 +48,6 @@ OWNERS = ("w1", "w2")
 UNIQUE_IDS = ("u0", "u1")
 RECORD = ExecutionRecord(exception_name="builtins:ValueError", host="h")
 times = st.integers(min_value=0, max_value=50).map(float)
-#: A lease in the model and as inspected: (owner, started).
-Lease = tuple[str, bool]
 
 
 class StoreMachine(RuleBasedStateMachine):
@@ -374,47 +368,6 @@ class StoreMachine(RuleBasedStateMachine):
         assert in_states == payloads
 
 
-def _memory_inspect(store: TaskStore) -> tuple[dict[str, Lease], set[str]]:
-    assert isinstance(store, MemoryTaskStore)
-    leases = {}
-    for task_id in store.list_tasks(Q, ACTIVE)[1]:
-        lease = store._leases.get(Q, task_id.id)
-        assert lease is not None
-        leases[task_id.id] = (lease.owner, lease.started)
-    return leases, set(store._payloads)
-
-
-def _redis_inspect(store: TaskStore) -> tuple[dict[str, Lease], set[str]]:
-    assert isinstance(store, RedisTaskStore)
-    client = store.client
-    keys = [str(k) for k in client.keys("t:task:*")]
-    payloads = {k.split(":", 2)[2] for k in keys if k.count(":") == 2}
-    leases: dict[str, Lease] = {}
-    for task_id, record in client.hgetall(f"t:owner:{Q}").items():
-        owner, score, mark = str(record).split("|")
-        assert float(score) == client.zscore(f"t:active:{Q}", task_id)
-        leases[str(task_id)] = (owner, mark == "r")
-    return leases, payloads
-
-
-def _run(name: str, machine: type[StoreMachine], examples: int) -> dict[str, Any]:
-    start = time.monotonic()
-    run_state_machine_as_test(
-        machine,
-        settings=settings(
-            max_examples=examples,
-            stateful_step_count=30,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            database=None,
-        ),
-    )
-    return {
-        f"{name}_examples": examples,
-        f"{name}_seconds": round(time.monotonic() - start, 1),
-    }
-
-
 @pytest.mark.chaos_quick
 @pytest.mark.timeout(120)
 def test_p1_state_machine_memory_and_redis(server: RedisServer) -> None:
@@ -423,7 +376,7 @@ def test_p1_state_machine_memory_and_redis(server: RedisServer) -> None:
 
     class OnMemory(StoreMachine):
         make_store = staticmethod(MemoryTaskStore)
-        inspect = staticmethod(_memory_inspect)
+        inspect = staticmethod(memory_inspect)
 
     def fresh_redis() -> TaskStore:
         client.flushall()
@@ -431,10 +384,10 @@ def test_p1_state_machine_memory_and_redis(server: RedisServer) -> None:
 
     class OnRedis(StoreMachine):
         make_store = staticmethod(fresh_redis)
-        inspect = staticmethod(_redis_inspect)
+        inspect = staticmethod(redis_inspect)
 
-    figures = _run("memory", OnMemory, 150)
-    figures |= _run("redis", OnRedis, 60)
+    figures = run_machine("memory", OnMemory, 150)
+    figures |= run_machine("redis", OnRedis, 60)
     record_figures(
         "P1",
         "Hypothesis state machine over TaskStore (memory + real Redis)",
