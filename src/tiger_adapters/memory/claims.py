@@ -30,7 +30,7 @@ class _Internals(Protocol):
         self, queue: str, state: TaskState, task_id: str, executions: int
     ) -> StoredTask: ...
     def _claim(
-        self, queue: str, limit: int, now: float, owner: str, busy_retry_at: float
+        self, queue: str, limit: int, now: float, busy_retry_at: float
     ) -> list[str]: ...
     def _held(self, queue: str, task_id: str, owner: str) -> Lease | None: ...
     def _claim_many(  # noqa: PLR0913 - the port's signature
@@ -116,9 +116,7 @@ class MemoryClaimOps:
                 for queue, size in queues:
                     if remaining <= 0:
                         break
-                    ids = self._claim(
-                        queue, min(size, remaining), now, owner, busy_retry_at
-                    )
+                    ids = self._claim(queue, min(size, remaining), now, busy_retry_at)
                     remaining -= len(ids)
                     visited_ids.append(ids)
                 to_run = limit if run_first is None else max(run_first, 0)
@@ -136,15 +134,12 @@ class MemoryClaimOps:
             ]
 
     def _claim(
-        self: _Internals,
-        queue: str,
-        limit: int,
-        now: float,
-        owner: str,
-        busy_retry_at: float,
+        self: _Internals, queue: str, limit: int, now: float, busy_retry_at: float
     ) -> list[str]:
-        """Claim up to ``limit`` of the oldest ids of ``queue`` (under the lock)."""
-        del owner  # leased by the caller, which knows the claim order
+        """Claim up to ``limit`` of the oldest ids of ``queue`` (under the lock).
+
+        The caller leases them: it knows the claim order across queues.
+        """
         queued = self._zsets.get((TaskState.QUEUED, queue), {})
         ids = sorted(queued, key=lambda i: (queued[i], i))[: max(limit, 0)]
         claimed: list[str] = []

@@ -17,7 +17,6 @@ import structlog
 from tiger_core.config import TigerConfig
 from tiger_core.errors import LeaseLost, TaskImportError
 from tiger_core.functions import import_attribute
-from tiger_core.model.execution import ExecutionReport
 from tiger_core.model.task import StoredTask
 from tiger_core.ports import Clock, Executor, Persist, TaskStore
 from tiger_core.services.groups import build_request, group_by_function
@@ -152,39 +151,21 @@ class ClaimRunner:
                 attempt=first.executions_count + 1,
             ):
                 report = self.executor.execute(
-                    request, heartbeat=self.beater(queue, [t.id for t in tasks])
+                    request,
+                    heartbeat=self.leases.beater(queue, [t.id for t in tasks]),
                 )
+        # The last settle of the execution hands the next task to run
+        # (``then_start``, sparing it a round trip); the last of the claim says so
+        # (``claim_done``: the store drops its answer to a re-sent claim).
         for index, task in enumerate(tasks):
             last = index == len(tasks) - 1
             then_start = self.leases.then_start() if last else None
             claim_done = last and self.leases.next_up is None and not self.leases.held
             log = self.log_for(task)
-            if self.settle(
+            if self.settler.settle(
                 task, report, log, then_start=then_start, claim_done=claim_done
             ):
                 self.leases.handed(then_start)
-
-    def settle(
-        self,
-        task: StoredTask,
-        report: ExecutionReport,
-        log: Any,
-        *,
-        then_start: tuple[str, str] | None = None,
-        claim_done: bool = False,
-    ) -> bool:
-        """Complete, retry or fail the task according to ``report``.
-
-        The settle of the last task of an execution also hands the task that
-        runs next to run (``then_start``), sparing that task a round trip; the
-        last settle of a claim says so (``claim_done``: the store drops what it
-        kept to answer a re-sent claim).
-        Through a storage outage the report is kept and settled once the store
-        is back (``persist``). Returns whether the settle went through.
-        """
-        return self.settler.settle(
-            task, report, log, then_start=then_start, claim_done=claim_done
-        )
 
     def _queue_next_period(self, func: Any, task: StoredTask) -> None:
         """Before a periodic function runs, queue its next period (compat 5.10)."""
@@ -229,7 +210,3 @@ class ClaimRunner:
         if task.data is None:
             return log
         return log.bind(func=task.data.func, attempt=task.executions_count + 1)
-
-    def beater(self, queue: str, task_ids: list[str]) -> Callable[[], None]:
-        """The heartbeat of one execution (see :meth:`Leases.beater`)."""
-        return self.leases.beater(queue, task_ids)

@@ -12,12 +12,10 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Callable, Collection, Iterable, Sequence
-from typing import Any
 
 import structlog
 
 from tiger_core.config import TigerConfig
-from tiger_core.model.execution import ExecutionReport
 from tiger_core.model.queue_name import queue_matches, validate_queue_names
 from tiger_core.model.state import TaskState
 from tiger_core.model.task import StoredTask
@@ -139,18 +137,6 @@ class WorkerCycle:
             renew=self.guards.renew,
             log=self.log,
             persist=persist,
-        )
-        self.runner = ClaimRunner(
-            store=store,
-            executor=executor,
-            clock=clock,
-            config=config,
-            owner=owner,
-            settler=self.settler,
-            guards=self.guards,
-            leases=self.leases,
-            persist=persist,
-            log=self.log,
         )
         self.runner = ClaimRunner(
             store=store,
@@ -320,20 +306,6 @@ class WorkerCycle:
     def run_task(self, task: StoredTask) -> None:
         """Run one claimed task and settle its outcome; task failures never raise."""
         self.runner.run_task(task)
-
-    def settle(
-        self,
-        task: StoredTask,
-        report: ExecutionReport,
-        log: Any,
-        *,
-        then_start: tuple[str, str] | None = None,
-        claim_done: bool = False,
-    ) -> bool:
-        """Settle one task (see :meth:`ClaimRunner.settle`)."""
-        return self.runner.settle(
-            task, report, log, then_start=then_start, claim_done=claim_done
-        )
 
     def _beater(self, queue: str, task_ids: list[str]) -> Callable[[], None]:
         """The heartbeat of one execution (see :meth:`Leases.beater`)."""
